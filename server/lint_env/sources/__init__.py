@@ -1,0 +1,105 @@
+"""Sources: one parser per file kind. Every parser takes ``(path, text)`` and returns a
+:class:`~lint_env.model.Document`; none of them raises on bad input.
+
+``read_document`` is the one entry that touches the disk: unreadable, binary and
+huge files become a document with a problem instead of an exception.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from pathlib import Path
+
+from ..model import Document, Kind, Problem, Span
+from .text import MAX_BYTES, decode, looks_binary, split_lines
+
+_REQ_PATTERNS = ("requirements*.txt", "requirements*.in", "constraints*.txt", "*.in")
+_REQ_DIR_PATTERNS = ("requirements/*.txt",)
+_CONDA_PATTERNS = ("environment*.yml", "environment*.yaml", "env*.yml", "env*.yaml")
+
+
+def detect_kind(path: Path, explicit: bool = False) -> Kind | None:
+    """The kind of a file by its name; ``explicit`` files with an unknown name are
+    read as requirements files (pip accepts any name after ``-r``)."""
+    name = path.name.lower()
+    if name == "pyproject.toml":
+        return Kind.PYPROJECT
+    if name.endswith(".py") or name.endswith(".pyi"):
+        return Kind.PYTHON
+    if name.endswith(".ipynb"):
+        return Kind.NOTEBOOK
+    if any(fnmatch.fnmatch(name, p) for p in _CONDA_PATTERNS):
+        return Kind.CONDA
+    if any(fnmatch.fnmatch(name, p) for p in _REQ_PATTERNS):
+        return Kind.REQUIREMENTS
+    if path.parent.name.lower() == "requirements" and name.endswith(".txt"):
+        return Kind.REQUIREMENTS
+    if explicit:
+        if name.endswith((".yml", ".yaml")):
+            return Kind.CONDA
+        return Kind.REQUIREMENTS
+    return None
+
+
+def _parser(kind: Kind) -> Callable[[Path, str], Document]:
+    # Imported lazily: the CLI pays only for the parsers a run needs (YAML is slow to import).
+    if kind is Kind.REQUIREMENTS:
+        from .requirements import parse_requirements
+
+        return parse_requirements
+    if kind is Kind.CONDA:
+        from .conda import parse_conda
+
+        return parse_conda
+    if kind is Kind.PYPROJECT:
+        from .pyproject import parse_pyproject
+
+        return parse_pyproject
+    if kind is Kind.NOTEBOOK:
+        from .imports import parse_notebook
+
+        return parse_notebook
+    from .imports import parse_python
+
+    return parse_python
+
+
+def parse_text(path: Path, text: str, kind: Kind) -> Document:
+    """Parse text already in memory (an editor buffer)."""
+    return _parser(kind)(path, text)
+
+
+def read_document(path: Path, kind: Kind | None = None, data: bytes | None = None) -> Document:
+    """Read and parse ``path``. Never raises for problems with the file itself."""
+    kind = kind or detect_kind(path, explicit=True) or Kind.REQUIREMENTS
+    if data is None:
+        try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                return _unreadable(path, kind, f"file is too large to check ({size} bytes)")
+            data = path.read_bytes()
+        except OSError as exc:
+            return _unreadable(path, kind, f"cannot read file: {exc.strerror or exc}")
+    if len(data) > MAX_BYTES:
+        return _unreadable(path, kind, f"file is too large to check ({len(data)} bytes)")
+    if looks_binary(data):
+        return _unreadable(path, kind, "file is binary, not text")
+    dec = decode(data)
+    doc = _parser(kind)(path, dec.text)
+    doc.encoding, doc.bom, doc.newline = dec.encoding, dec.bom, dec.newline
+    if dec.lossy and kind is not Kind.NOTEBOOK:
+        doc.problems.append(
+            Problem(Span.point(0), "file is not valid UTF-8; read as Latin-1", code="LE005")
+        )
+    return doc
+
+
+def _unreadable(path: Path, kind: Kind, message: str) -> Document:
+    return Document(
+        path=path,
+        kind=kind,
+        text="",
+        lines=split_lines(""),
+        problems=[Problem(Span.point(0), message, code="LE004")],
+    )

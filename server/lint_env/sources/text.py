@@ -1,0 +1,84 @@
+"""Reading bytes into text without losing anything a fix must write back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_BYTES = 5 * 1024 * 1024  # larger files are reported, not read
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str  # without the BOM; line endings as in the file
+    encoding: str  # "utf-8" or "latin-1" (the fallback that maps every byte)
+    bom: bool
+    newline: str  # the first line ending seen: "\r\n", "\n" or "\r"
+    lossy: bool  # True when the bytes were not valid UTF-8
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8192]
+
+
+def decode(data: bytes) -> Decoded:
+    bom = data.startswith(_BOM)
+    if bom:
+        data = data[len(_BOM) :]
+    try:
+        text, encoding, lossy = data.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError:
+        # latin-1 maps every byte to one character, so spans stay exact and the
+        # bytes round-trip when written back with the same encoding.
+        text, encoding, lossy = data.decode("latin-1"), "latin-1", True
+    return Decoded(text, encoding, bom, detect_newline(text), lossy)
+
+
+def encode(text: str, encoding: str, bom: bool) -> bytes:
+    data = text.encode(encoding)
+    return _BOM + data if bom else data
+
+
+def detect_newline(text: str) -> str:
+    i = text.find("\n")
+    j = text.find("\r")
+    if j != -1 and (i == -1 or j < i):
+        return "\r\n" if text[j : j + 2] == "\r\n" else "\r"
+    return "\n"
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their endings; "a\\n" gives ["a", ""] so the last line is addressable.
+
+    Only \\r\\n, \\n and \\r end lines (not the other characters str.splitlines uses),
+    so line numbers agree with editors and with LSP.
+    """
+    lines: list[str] = []
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n" or c == "\r":
+            lines.append(text[start:i])
+            if c == "\r" and i + 1 < n and text[i + 1] == "\n":
+                i += 1
+            start = i + 1
+        i += 1
+    lines.append(text[start:])
+    return lines
+
+
+def offset_table(text: str) -> list[int]:
+    """Start offset of each line (same line breaking as split_lines)."""
+    starts = [0]
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n" or c == "\r":
+            if c == "\r" and i + 1 < n and text[i + 1] == "\n":
+                i += 1
+            starts.append(i + 1)
+        i += 1
+    return starts
