@@ -1,0 +1,160 @@
+"""Configuration: ``[tool.lint-env]`` in pyproject.toml, overridden by the front (CLI
+flags, editor settings)."""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .target import DEFAULT_PLATFORM, PLATFORMS, Target, TargetError, parse_python_version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(ValueError):
+    """A bad setting: the message names the file (when there is one) and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    targets: tuple[str, ...] = (DEFAULT_PLATFORM,)
+    python: str | None = None  # "3.11"; None = from the files, else unknown
+    select: tuple[str, ...] = ()  # codes or prefixes; empty = all
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()  # extra gitignore-style patterns
+    root: Path | None = None  # the folder of the pyproject.toml the config came from
+
+    def target_objects(self, python: str | None = None) -> list[Target]:
+        py = self.python or python
+        return [Target(p, py) for p in self.targets]
+
+    def enabled(self, code: str, path: Path | None = None) -> bool:
+        if self.select and not _matches(code, self.select + self.extend_select):
+            return False
+        if _matches(code, self.ignore):
+            return False
+        if path is not None and self.per_file_ignores:
+            rel = _relative(path, self.root)
+            for pattern, codes in self.per_file_ignores:
+                if _glob(rel, pattern) and _matches(code, codes):
+                    return False
+        return True
+
+    def merged(self, **overrides: Any) -> Config:
+        """A copy with the given fields replaced; None values leave a field as it is."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _matches(code: str, patterns: tuple[str, ...]) -> bool:
+    return any(p == "ALL" or code.startswith(p) for p in patterns)
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def _glob(rel: str, pattern: str) -> bool:
+    return fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel.rsplit("/", 1)[-1], pattern)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.lint-env] table, from ``start`` upwards."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for d in (here, *here.parents):
+        candidate = d / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8-sig"))
+            except (OSError, ValueError, UnicodeDecodeError):
+                continue
+            if "lint-env" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_config(start: Path) -> Config:
+    """Config from the nearest pyproject.toml with ``[tool.lint-env]``; defaults if none."""
+    path = find_pyproject(start)
+    if path is None:
+        return Config(root=start.resolve() if start.is_dir() else start.resolve().parent)
+    data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    return config_from_table(data["tool"]["lint-env"], source=path)
+
+
+def _str_list(table: dict[str, Any], key: str, source: str) -> tuple[str, ...] | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: [tool.lint-env] {key} must be a list of strings")
+    return tuple(value)
+
+
+def config_from_table(table: dict[str, Any], source: Path | None = None) -> Config:
+    """Build a Config from a ``[tool.lint-env]``-shaped mapping (also editor settings)."""
+    where = str(source) if source else "settings"
+    known = {
+        "targets",
+        "target",
+        "python-version",
+        "select",
+        "ignore",
+        "extend-select",
+        "per-file-ignores",
+        "exclude",
+        "extend-exclude",
+    }
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key in [tool.lint-env]: {', '.join(unknown)}")
+    cfg = Config(root=source.parent if source else None)
+    targets = _str_list(table, "targets", where) or _str_list(table, "target", where)
+    if targets is not None:
+        bad = [t for t in targets if t not in PLATFORMS]
+        if bad or not targets:
+            raise ConfigError(
+                f"{where}: [tool.lint-env] targets: unknown target {', '.join(bad) or '(empty)'}"
+                f" (known: {', '.join(PLATFORMS)})"
+            )
+        cfg = replace(cfg, targets=targets)
+    if "python-version" in table:
+        try:
+            cfg = replace(cfg, python=parse_python_version(str(table["python-version"])))
+        except TargetError as exc:
+            raise ConfigError(f"{where}: [tool.lint-env] python-version: {exc}") from None
+    for key, attr in (("select", "select"), ("ignore", "ignore"), ("extend-select", "extend_select")):
+        value = _str_list(table, key, where)
+        if value is not None:
+            cfg = replace(cfg, **{attr: value})
+    excludes = (_str_list(table, "exclude", where) or ()) + (
+        _str_list(table, "extend-exclude", where) or ()
+    )
+    if excludes:
+        cfg = replace(cfg, exclude=excludes)
+    pfi = table.get("per-file-ignores")
+    if pfi is not None:
+        if not isinstance(pfi, dict):
+            raise ConfigError(f"{where}: [tool.lint-env] per-file-ignores must be a table")
+        items = []
+        for pattern, codes in pfi.items():
+            codes_t = _str_list({"c": codes}, "c", where)
+            items.append((pattern, codes_t or ()))
+        cfg = replace(cfg, per_file_ignores=tuple(items))
+    return cfg

@@ -1,0 +1,92 @@
+"""The index snapshot: release lists and wheel tags of the packages the rules cover.
+
+Read lazily, one package file at a time, from ``rules/index/<name>.json`` (see
+rules/README.md). Written by ``python -m lint_env.snapshot_refresh``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from .paths import rules_dir
+
+
+@dataclass(frozen=True)
+class Wheel:
+    python: str  # "cp311" / "py3" (may be a compressed set "py2.py3")
+    abi: str  # "cp311" / "abi3" / "none"
+    platform: str  # "macosx_12_0_arm64" / "any"
+
+    @classmethod
+    def parse(cls, tag: str) -> Wheel:
+        python, abi, platform = tag.split("-", 2)
+        return cls(python, abi, platform)
+
+
+@dataclass(frozen=True)
+class Release:
+    version: Version
+    yanked: bool
+    requires_python: SpecifierSet | None
+    sdist: bool
+    wheels: tuple[Wheel, ...]
+
+
+@dataclass(frozen=True)
+class PackageIndex:
+    name: str
+    taken: str
+    releases: tuple[Release, ...]  # ascending by version
+
+
+def index_dir() -> Path:
+    return rules_dir() / "index"
+
+
+@cache
+def load_package(name: str, directory: Path | None = None) -> PackageIndex | None:
+    """The snapshot of one package, or None when it is not in the snapshot."""
+    canon = canonicalize_name(name)
+    path = (directory or index_dir()) / f"{canon}.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    releases = []
+    for r in raw.get("releases", []):
+        try:
+            version = Version(r["version"])
+        except (InvalidVersion, KeyError, TypeError):
+            continue
+        try:
+            rp = SpecifierSet(r["requires_python"]) if r.get("requires_python") else None
+        except InvalidSpecifier:
+            rp = None
+        wheels = []
+        for tag in r.get("wheels", []):
+            try:
+                wheels.append(Wheel.parse(tag))
+            except ValueError:
+                continue
+        releases.append(
+            Release(version, bool(r.get("yanked")), rp, bool(r.get("sdist")), tuple(wheels))
+        )
+    releases.sort(key=lambda r: r.version)
+    return PackageIndex(canon, str(raw.get("taken", "")), tuple(releases))
+
+
+@cache
+def snapshot_packages(directory: Path | None = None) -> frozenset[str]:
+    """Names of every package in the snapshot."""
+    d = directory or index_dir()
+    try:
+        return frozenset(p.stem for p in d.glob("*.json") if not p.stem.startswith("_"))
+    except OSError:
+        return frozenset()
