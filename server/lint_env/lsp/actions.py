@@ -87,12 +87,8 @@ def ignore_edit(line_text: str, line: int, code: str, cell: int | None) -> TextE
     if stripped.endswith("\\"):
         return None  # a continued line: a comment would swallow the continuation
     end = len(line_text)
-    if not stripped:
-        sep = ""
-    elif line_text[-1].isspace():
-        sep = " "
-    else:
-        sep = "  "
+    trailing = len(line_text) - len(stripped)
+    sep = "" if not stripped else " " * max(0, 2 - trailing)
     return TextEdit(Span.point(line, end, cell), f"{sep}# lint-env: ignore[{code}]")
 
 

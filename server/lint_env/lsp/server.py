@@ -496,8 +496,9 @@ server = LintEnvServer(
     notebook_document_sync=types.NotebookDocumentSyncOptions(
         notebook_selector=[
             types.NotebookDocumentFilterWithCells(
-                cells=[types.NotebookCellLanguage(language="python")]
+                notebook=kind, cells=[types.NotebookCellLanguage(language="python")]
             )
+            for kind in ("jupyter-notebook", "interactive")
         ],
         save=True,
     ),
