@@ -261,8 +261,6 @@ def parse_pep508(
         ub = ua
         while ub < n and not req[ub].isspace():
             ub += 1
-        if req[ub - 1 : ub] == ";" and ub - 1 > ua:
-            ub -= 1  # "name @ url;marker" (invalid, but packaging decides)
         url = req[ua:ub]
         semi = req.find(";", ub)
         if semi != -1:
