@@ -357,6 +357,8 @@ def parse_requirement_line(s: str, m: OffsetMap, *, source: str = "pip") -> Line
             else:
                 msg = f"unexpected text {tok!r} after options"
             out.problems.append(Problem(m.span(ta, tb), msg))
+            if name is None and tok.startswith("-"):
+                break  # an unknown option may take a value: one problem for the line
             k += 1
             continue
         takes_value = table[name][1]
