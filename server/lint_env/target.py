@@ -133,7 +133,9 @@ class Target:
                 return False
             arch = tag.rsplit("_", 1)[-1]
             ok = {"macos-arm64": {"arm64", "universal2"}, "macos-x86_64": {"x86_64", "intel"}}
-            return arch in ok[plat] or (plat == "macos-x86_64" and arch in {"universal", "universal2"})
+            return arch in ok[plat] or (
+                plat == "macos-x86_64" and arch in {"universal", "universal2"}
+            )
         if plat.startswith("linux-"):
             arch = self.machine
             return tag.endswith("_" + arch) and tag.startswith(("manylinux", "musllinux", "linux"))
