@@ -131,7 +131,8 @@ class Target:
         if plat.startswith("macos-"):
             if not tag.startswith("macosx_"):
                 return False
-            arch = tag.rsplit("_", 1)[-1]
+            # macosx_<major>_<minor>_<arch>; the arch may hold an underscore (x86_64)
+            arch = tag.split("_", 3)[3] if tag.count("_") >= 3 else ""
             ok = {"macos-arm64": {"arm64", "universal2"}, "macos-x86_64": {"x86_64", "intel"}}
             return arch in ok[plat] or (
                 plat == "macos-x86_64" and arch in {"universal", "universal2"}
