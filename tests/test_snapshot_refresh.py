@@ -478,3 +478,22 @@ def test_pip_config_list_parsing() -> None:
     assert cfg["global.index-url"] == "https://example.invalid/simple"
     assert sr.index_url_from_config(cfg) == "https://example.invalid/simple"
     assert sr.index_url_from_config({"install.extra-index-url": "x"}) is None
+
+
+def test_html_file_name_from_text_then_href_and_unclosed_anchors() -> None:
+    files = sr.parse_html_page(
+        # a proxy-style link whose path says nothing: the anchor text names the file
+        '<a href="/download?id=7">p-2.0-py3-none-any.whl</a>'
+        # no usable text: the link's last path segment (percent-decoded)
+        '<a href="../files/p-2.1%2Blocal.tar.gz#md5=0"></a>'
+        # an anchor never closed, then another one
+        '<a href="x/p-2.2.tar.gz">p-2.2.tar.gz'
+        '<a href="x/p-2.3.zip" data-requires-python="&gt;=3.10">p-2.3.zip'
+    )
+    assert [f.filename for f in files] == [
+        "p-2.0-py3-none-any.whl",
+        "p-2.1+local.tar.gz",
+        "p-2.2.tar.gz",
+        "p-2.3.zip",
+    ]
+    assert files[3].requires_python == ">=3.10"

@@ -337,6 +337,18 @@ class IndexFile:
     yanked: bool = False
 
 
+def _looks_like_file(text: str) -> bool:
+    lower = text.lower()
+    return (
+        bool(text)
+        and not any(c.isspace() for c in text)
+        and (
+            lower.endswith((".whl", ".egg", ".exe", ".msi", ".rpm", ".dmg"))
+            or lower.endswith(SDIST_SUFFIXES)
+        )
+    )
+
+
 class _AnchorParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -346,6 +358,7 @@ class _AnchorParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
+            self._flush()  # an anchor left open
             self._attrs = dict(attrs)
             self._text = []
 
@@ -354,14 +367,22 @@ class _AnchorParser(HTMLParser):
             self._text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag != "a" or self._attrs is None:
+        if tag == "a":
+            self._flush()
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._attrs is None:
             return
         attrs, self._attrs = self._attrs, None
-        href = attrs.get("href") or ""
-        path = urllib.parse.urlparse(href).path
-        from_href = urllib.parse.unquote(path.rsplit("/", 1)[-1])
         text = "".join(self._text).strip()
-        filename = from_href or text
+        href = attrs.get("href") or ""
+        from_href = urllib.parse.unquote(urllib.parse.urlparse(href).path.rsplit("/", 1)[-1])
+        # PEP 503: the anchor text is the file name; fall back on the link's last segment.
+        filename = text if _looks_like_file(text) else from_href or text
         if not filename:
             return
         rp = attrs.get("data-requires-python")
