@@ -139,7 +139,7 @@ class Target:
             )
         if plat.startswith("linux-"):
             arch = self.machine
-            return tag.endswith("_" + arch) and tag.startswith(("manylinux", "musllinux", "linux"))
+            return tag.endswith("_" + arch) and tag.startswith(("manylinux", "linux"))
         return tag in {"win_amd64"}
 
     def wheel_python_ok(self, python_tag: str, abi_tag: str) -> bool:
