@@ -22,6 +22,7 @@ Options meant for tests and what-if checks:
   --all-binaries     read the binaries of every distribution, not only those that matter.
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -49,10 +50,37 @@ MAX_CHILD_LINE = 200000
 
 # Distributions whose native files are always read (plus every one with a foreign tag).
 MATTER = frozenset(
-    """tensorflow tensorflow-cpu tensorflow-gpu tensorflow-macos tensorflow-intel
-    tensorflow-aarch64 tf-nightly tensorflow-metal tensorflow-io tensorflow-io-gcs-filesystem
-    tensorflow-text tensorflow-addons tf-keras keras numpy scipy h5py grpcio jaxlib jax-metal
-    torch torchvision torchaudio ml-dtypes optree dm-tree wrapt protobuf onnxruntime""".split()
+    [
+        "tensorflow",
+        "tensorflow-cpu",
+        "tensorflow-gpu",
+        "tensorflow-macos",
+        "tensorflow-intel",
+        "tensorflow-aarch64",
+        "tf-nightly",
+        "tensorflow-metal",
+        "tensorflow-io",
+        "tensorflow-io-gcs-filesystem",
+        "tensorflow-text",
+        "tensorflow-addons",
+        "tf-keras",
+        "keras",
+        "numpy",
+        "scipy",
+        "h5py",
+        "grpcio",
+        "jaxlib",
+        "jax-metal",
+        "torch",
+        "torchvision",
+        "torchaudio",
+        "ml-dtypes",
+        "optree",
+        "dm-tree",
+        "wrapt",
+        "protobuf",
+        "onnxruntime",
+    ]
 )
 TF_DISTS = (
     "tensorflow",
@@ -725,10 +753,8 @@ def child_tensorflow():
     emit("tf_import_s", round(time.perf_counter() - t0, 3))
     emit("tf_version", str(getattr(tf, "__version__", "")))
     emit("tf_file", getattr(tf, "__file__", None))
-    try:
+    with contextlib.suppress(Exception):
         emit("tf_git_version", str(tf.version.GIT_VERSION))
-    except Exception:
-        pass
     emit("stage", "tensorflow-build-info")
     try:
         info = tf.sysconfig.get_build_info()
@@ -908,10 +934,8 @@ def run_child(opts, tf_present):
         result["timed_out"] = True
         progress("tensorflow: no answer after %.0f s; killing its process group" % opts.tf_timeout)
     _kill_group(proc)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
     for t in readers:
         t.join(timeout=5)
     result["elapsed_s"] = round(time.perf_counter() - t0, 3)
@@ -951,15 +975,11 @@ def run_child(opts, tf_present):
 
 def _kill_group(proc):
     if os.name == "posix":
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
     elif proc.poll() is None:
-        try:
+        with contextlib.suppress(OSError):
             proc.kill()
-        except OSError:
-            pass
 
 
 # --- the parent ---------------------------------------------------------------------
