@@ -202,16 +202,16 @@ class LintEnvServer(LanguageServer):
             await asyncio.sleep(delay)
             if unit.gen != gen or unit.closed:
                 return
-            overlays = self._dirty_overlays()
-            text, lines = self.text_of(unit)
-            unit.overlay_key = self.version_key(unit)
+            overlays = self._dirty_overlays()  # includes this unit's text if it changed
+            _, lines = self.text_of(unit)
             encoding = self.encoding()
             uris = unit.uris
             self._seq += 1
             seq = self._seq
             runtime = list(self.runtime)
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(
+            # Shielded: a cancelled check still lets the core take the overlays it carries.
+            job = loop.run_in_executor(
                 self.executor,
                 functools.partial(
                     self._analyze,
@@ -221,13 +221,13 @@ class LintEnvServer(LanguageServer):
                     uris,
                     gen,
                     seq,
-                    text,
                     lines,
                     overlays,
                     encoding,
                     runtime,
                 ),
             )
+            result = await asyncio.shield(job)
             if unit.gen != gen or unit.closed or result is None:
                 return  # stale: a newer edit is (or will be) checked
             previous = unit.result
@@ -265,7 +265,6 @@ class LintEnvServer(LanguageServer):
         uris: list[str],
         gen: int,
         seq: int,
-        text: str,
         lines: dict[int | None, list[str]],
         overlays: list[tuple[Path, str]],
         encoding: str,
@@ -277,7 +276,6 @@ class LintEnvServer(LanguageServer):
         if project is not None:
             for p, t in overlays:
                 project.set_overlay(p, t)
-            project.set_overlay(path, text)
             self.analyses += 1
             findings = list(project.check_file(path))
             if runtime:
