@@ -103,7 +103,12 @@ class Target:
         if not marker:
             return True
         # imported here: most files have no markers, and packaging.markers is slow to import
-        from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+        from packaging.markers import (
+            InvalidMarker,
+            Marker,
+            UndefinedComparison,
+            UndefinedEnvironmentName,
+        )
 
         try:
             m = Marker(marker)
