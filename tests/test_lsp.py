@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from lint_env.ruleset import load_ruleset
 from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -22,10 +23,27 @@ FIXTURE = Path(__file__).parent / "fixtures" / "lsp" / "project"
 SERVER = [sys.executable, "-m", "lint_env.lsp"]
 PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
 
-# Rule codes the fixtures trigger.
-UNPARSABLE = "LE001"  # built in: cannot parse a requirement line
-DEPRECATED = "TF001"  # tensorflow-macos -> tensorflow (has a safe fix)
-UNDECLARED = "IM001"  # an import no declared dependency provides
+UNPARSABLE = "LE001"  # built in: a requirement line nobody can parse
+RULES = load_ruleset()
+UNDECLARED_RULE = next((r for r in RULES if r.kind == "import-undeclared"), None)
+UNDECLARED = UNDECLARED_RULE.code if UNDECLARED_RULE else "(none)"
+needs_import_rule = pytest.mark.skipif(
+    UNDECLARED_RULE is None, reason="no import-undeclared rule in the shipped database yet"
+)
+
+
+def fix_examples() -> list:
+    """(rule, example) pairs from the shipped database whose requirements-file example has a
+    hand-written ``fixed`` text and needs no other file."""
+    out = []
+    for rule in RULES:
+        for ex in rule.examples:
+            usable = ex.expect == "bad" and ex.fixed is not None and not ex.files
+            if usable and ex.file == "requirements.txt":
+                out.append(pytest.param(rule, ex, id=rule.code))
+                break
+    return out or [pytest.param(None, None, marks=pytest.mark.skip(reason="no fixable rule yet"))]
+
 
 REQ_TEXT = (FIXTURE / "requirements.txt").read_text()
 PY_TEXT = (FIXTURE / "train.py").read_text()
@@ -163,33 +181,63 @@ async def client(lsp_client: LanguageClient):
 
 
 @pytest.mark.asyncio
-async def test_requirements_push_diagnostics(client: LanguageClient, tmp_path: Path):
+@pytest.mark.parametrize(
+    ("name", "language", "line", "col"),
+    [
+        ("requirements.txt", "pip-requirements", 1, 0),
+        ("environment.yml", "yaml", 7, 6),
+        ("pyproject.toml", "toml", 5, 3),
+    ],
+)
+async def test_diagnostics_for_each_dependency_file_kind(
+    client: LanguageClient, tmp_path: Path, name: str, language: str, line: int, col: int
+):
     root = project(tmp_path)
     await start(client, root, vscode_caps())
-    req = uri(root, "requirements.txt")
-    open_doc(client, req, REQ_TEXT, "pip-requirements")
-    await wait_for(lambda: req in client.diagnostics)
-    diags = sorted(client.diagnostics[req], key=lambda d: d.range.start.line)
-    assert codes(diags) == sorted([DEPRECATED, UNPARSABLE])
-    assert all(d.source == "lint-env" for d in diags)
-    bad = next(d for d in diags if d.code == UNPARSABLE)
-    assert bad.range.start.line == 2
-    assert bad.severity == types.DiagnosticSeverity.Error
+    u = uri(root, name)
+    open_doc(client, u, (root / name).read_text(), language)
+    await wait_for(lambda: u in client.diagnostics)
+    (d,) = client.diagnostics[u]
+    assert (d.code, d.source, d.severity) == (
+        UNPARSABLE,
+        "lint-env",
+        types.DiagnosticSeverity.Error,
+    )
+    assert (d.range.start.line, d.range.start.character) == (line, col)
+    assert "numpy>=>1.2" in d.message
+    assert d.code_description is None or d.code_description.href.startswith("http")
 
 
 @pytest.mark.asyncio
+async def test_positions_are_utf16_for_vscode(client: LanguageClient, tmp_path: Path):
+    root = project(tmp_path)
+    await start(client, root, vscode_caps())
+    u = uri(root, "requirements.txt")
+    # U+1F600 is one code point, two UTF-16 units: the finding on the next line starts
+    # after it in UTF-16 units.
+    open_doc(client, u, "numpy  # 😀\nscipy; python_version >=>\n", "pip-requirements")
+    await wait_for(lambda: u in client.diagnostics)
+    (d,) = client.diagnostics[u]
+    assert d.range.start.line == 1
+
+
+@pytest.mark.asyncio
+@needs_import_rule
 async def test_python_imports_and_cross_file_refresh(client: LanguageClient, tmp_path: Path):
     root = project(tmp_path)
     await start(client, root, vscode_caps())
     req, py = uri(root, "requirements.txt"), uri(root, "train.py")
-    open_doc(client, req, REQ_TEXT, "pip-requirements")
+    open_doc(client, req, "numpy\n", "pip-requirements")
     open_doc(client, py, PY_TEXT, "python")
     await wait_for(lambda: py in client.diagnostics and len(client.diagnostics[py]) > 0)
     assert codes(client.diagnostics[py]) == [UNDECLARED]
     assert client.diagnostics[py][0].range.start.line == 1  # import pandas
     # Declaring pandas in the (unsaved) requirements buffer clears the .py diagnostic.
-    change_doc(client, req, REQ_TEXT + "pandas\n", 2)
+    change_doc(client, req, "numpy\npandas\n", 2)
     await wait_for(lambda: len(client.diagnostics[py]) == 0)
+    # ... and removing it again brings it back.
+    change_doc(client, req, "numpy\n", 3)
+    await wait_for(lambda: codes(client.diagnostics[py]) == [UNDECLARED])
 
 
 @pytest.mark.asyncio
@@ -201,16 +249,22 @@ async def test_debounce_publishes_only_the_final_text(client: LanguageClient, tm
     open_doc(client, req, "numpy\n", "pip-requirements")
     await wait_for(lambda: len(seen) == 1)
     assert len(seen[0].diagnostics) == 0
-    # A burst: every intermediate text has an unparsable line; only the last is clean.
+    # A burst: every intermediate text has an unparsable line 1; the final one on line 2.
     for v in range(2, 32):
         change_doc(client, req, f"numpy\n%%% {v}\n", v)
-    change_doc(client, req, "numpy\ntensorflow-macos==2.9\n", 32)
+    change_doc(client, req, "numpy\nscipy\nnumpy>=>1.2\n", 32)
     await wait_for(lambda: len(seen) >= 2)
     await asyncio.sleep(0.6)  # nothing else may arrive
     assert len(seen) == 2
     assert seen[1].version == 32
-    assert codes(seen[1].diagnostics) == [DEPRECATED]
-    assert seen[1].diagnostics[0].range.start.line == 1
+    assert codes(seen[1].diagnostics) == [UNPARSABLE]
+    assert seen[1].diagnostics[0].range.start.line == 2
+    # Closing clears the diagnostics.
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=req))
+    )
+    await wait_for(lambda: len(seen) == 3)
+    assert len(seen[2].diagnostics) == 0
 
 
 # --- pull ---------------------------------------------------------------------------------
@@ -227,7 +281,7 @@ async def test_pull_diagnostics_and_no_push(client: LanguageClient, tmp_path: Pa
         types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=req))
     )
     assert report.kind == "full"
-    assert codes(report.items) == sorted([DEPRECATED, UNPARSABLE])
+    assert codes(report.items) == [UNPARSABLE]
     again = await client.text_document_diagnostic_async(
         types.DocumentDiagnosticParams(
             text_document=types.TextDocumentIdentifier(uri=req),
@@ -243,21 +297,25 @@ async def test_pull_diagnostics_and_no_push(client: LanguageClient, tmp_path: Pa
         )
     )
     assert fresh.kind == "full" and len(fresh.items) == 0
+    change_doc(client, req, "numpy\n%%%\n", 3)
     ws = await client.workspace_diagnostic_async(
         types.WorkspaceDiagnosticParams(previous_result_ids=[])
     )
     assert [i.uri for i in ws.items] == [req]
+    assert codes(ws.items[0].items) == [UNPARSABLE] and ws.items[0].version == 3
+    await asyncio.sleep(0.2)
     assert seen == []  # a client that pulls is never pushed to
 
 
 @pytest.mark.asyncio
+@needs_import_rule
 async def test_pull_client_gets_refresh_on_cross_file_change(
     client: LanguageClient, tmp_path: Path
 ):
     root = project(tmp_path)
     await start(client, root, vscode_caps(pull=True))
     req, py = uri(root, "requirements.txt"), uri(root, "train.py")
-    open_doc(client, req, REQ_TEXT, "pip-requirements")
+    open_doc(client, req, "numpy\n", "pip-requirements")
     open_doc(client, py, PY_TEXT, "python")
 
     async def pull(u: str):
@@ -267,7 +325,7 @@ async def test_pull_client_gets_refresh_on_cross_file_change(
 
     assert codes((await pull(py)).items) == [UNDECLARED]
     before = client.diagnostic_refresh_count
-    change_doc(client, req, REQ_TEXT + "pandas\n", 2)
+    change_doc(client, req, "numpy\npandas\n", 2)
     await wait_for(lambda: client.diagnostic_refresh_count > before)
     assert codes((await pull(py)).items) == []
 
@@ -289,8 +347,10 @@ def notebook_cells(root: Path, texts: list[tuple[str, types.NotebookCellKind]]):
 
 
 @pytest.mark.asyncio
+@needs_import_rule
 async def test_notebook_diagnostics_land_on_the_right_cell(client: LanguageClient, tmp_path: Path):
     root = project(tmp_path)
+    (root / "requirements.txt").write_text("numpy\n")
     await start(client, root, vscode_caps(notebooks=True))
     code, md = types.NotebookCellKind.Code, types.NotebookCellKind.Markup
     nb, cells, items = notebook_cells(
@@ -312,7 +372,7 @@ async def test_notebook_diagnostics_land_on_the_right_cell(client: LanguageClien
     await wait_for(lambda: items[2].uri in client.diagnostics and client.diagnostics[items[2].uri])
     diags = client.diagnostics[items[2].uri]
     assert codes(diags) == [UNDECLARED]
-    assert diags[0].range.start.line == 1
+    assert (diags[0].range.start.line, diags[0].range.start.character) == (1, 7)
     assert len(client.diagnostics[items[0].uri]) == 0
     assert len(client.diagnostics[items[1].uri]) == 0
     # Editing the third cell to import numpy instead clears it.
@@ -343,72 +403,94 @@ async def test_notebook_diagnostics_land_on_the_right_cell(client: LanguageClien
 # --- code actions -------------------------------------------------------------------------
 
 
+async def actions_at(client: LanguageClient, u: str, diag=None, only=None):
+    rng = diag.range if diag else types.Range(start=types.Position(0, 0), end=types.Position(0, 0))
+    return await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=u),
+            range=rng,
+            context=types.CodeActionContext(diagnostics=[diag] if diag else [], only=only),
+        )
+    )
+
+
 @pytest.mark.asyncio
-async def test_quickfix_ignore_and_fix_all(client: LanguageClient, tmp_path: Path):
+async def test_ignore_this_rule_on_this_line(client: LanguageClient, tmp_path: Path):
     root = project(tmp_path)
     await start(client, root, vscode_caps())
     req = uri(root, "requirements.txt")
-    text = "numpy\ntensorflow-macos==2.9  \n"
+    text = "numpy\nnumpy>=>1.2  \n"
     open_doc(client, req, text, "pip-requirements")
     await wait_for(lambda: req in client.diagnostics)
-    diag = next(d for d in client.diagnostics[req] if d.code == DEPRECATED)
-    acts = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=req),
-            range=diag.range,
-            context=types.CodeActionContext(diagnostics=[diag]),
-        )
-    )
-    by_title = {a.title: a for a in acts}
-    fix = next(a for a in acts if a.kind == types.CodeActionKind.QuickFix and a.is_preferred)
-    assert apply_edits(text, edits_for(fix, req)) == "numpy\ntensorflow==2.9  \n"
-    ignore = by_title[f"lint-env ({DEPRECATED}): ignore this rule on this line"]
+    (diag,) = client.diagnostics[req]
+    acts = await actions_at(client, req, diag, only=[types.CodeActionKind.QuickFix])
+    (ignore,) = [a for a in acts if "ignore" in a.title]
+    assert ignore.title == f"lint-env ({UNPARSABLE}): ignore this rule on this line"
     ignored = apply_edits(text, edits_for(ignore, req))
-    assert ignored == f"numpy\ntensorflow-macos==2.9  # lint-env: ignore[{DEPRECATED}]\n"
-    # The suppression works: re-checking the edited text drops the finding.
+    assert ignored == f"numpy\nnumpy>=>1.2  # lint-env: ignore[{UNPARSABLE}]\n"
+    # The suppression works: the edited text has no finding any more.
     change_doc(client, req, ignored, 2)
-    await wait_for(lambda: all(d.code != DEPRECATED for d in client.diagnostics[req]))
-    # fixAll, asked for by a prefix of its kind.
-    two = "tensorflow-macos==2.9\nnumpy\ntensorflow-macos>=2.9\n"
-    change_doc(client, req, two, 3)
-    await wait_for(lambda: len(client.diagnostics[req]) == 2)
-    acts = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=req),
-            range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0)),
-            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"]),
-        )
-    )
-    assert [a.kind for a in acts] == ["source.fixAll.lint-env"]
-    assert apply_edits(two, edits_for(acts[0], req)) == "tensorflow==2.9\nnumpy\ntensorflow>=2.9\n"
+    await wait_for(lambda: len(client.diagnostics[req]) == 0)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("rule", "example"), fix_examples())
+async def test_quickfix_and_fix_all_give_the_rule_examples_fixed_text(
+    client: LanguageClient, tmp_path: Path, rule, example
+):
+    root = project(tmp_path)
+    (root / "requirements.txt").write_text(example.text)
+    settings = {"targets": [example.target or rule.targets[0]]}
+    if example.python:
+        settings["pythonVersion"] = example.python
+    await start(client, root, vscode_caps(), {"lintEnv": settings})
+    req = uri(root, "requirements.txt")
+    open_doc(client, req, example.text, "pip-requirements")
+    await wait_for(lambda: req in client.diagnostics)
+    mine = [d for d in client.diagnostics[req] if d.code == rule.code]
+    assert mine, [d.code for d in client.diagnostics[req]]
+    acts = await actions_at(client, req, mine[0], only=[types.CodeActionKind.QuickFix])
+    fixes = [a for a in acts if "ignore" not in a.title]
+    assert fixes and fixes[0].title.startswith(f"lint-env ({rule.code}): ")
+    (fix_all,) = await actions_at(client, req, only=["source"])
+    assert fix_all.kind == "source.fixAll.lint-env"
+    if len(mine) == 1 and len(client.diagnostics[req]) == 1:
+        assert apply_edits(example.text, edits_for(fixes[0], req)) == example.fixed
+    assert apply_edits(example.text, edits_for(fix_all, req)) == example.fixed
 
 
 # --- hover, settings, commands ------------------------------------------------------------
 
 
 @pytest.mark.asyncio
-async def test_hover_on_a_requirement(client: LanguageClient, tmp_path: Path):
+async def test_hover_on_a_requirement_and_a_problem(client: LanguageClient, tmp_path: Path):
     root = project(tmp_path)
-    await start(client, root, vscode_caps())
+    await start(client, root, vscode_caps(), {"lintEnv": {"pythonVersion": "3.11"}})
     req = uri(root, "requirements.txt")
-    open_doc(client, req, REQ_TEXT, "pip-requirements")
+    open_doc(client, req, "tensorflow>=2.16,<2.17\nnumpy>=>1.2\n", "pip-requirements")
     await wait_for(lambda: req in client.diagnostics)
-    h = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=req), position=types.Position(0, 4)
+
+    async def hover_at(line: int, col: int):
+        return await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=req),
+                position=types.Position(line, col),
+            )
         )
+
+    h = await hover_at(0, 3)
+    assert h is not None and h.contents.kind == types.MarkupKind.Markdown
+    assert (
+        "**tensorflow** `<2.17,>=2.16`" in h.contents.value or "`>=2.16,<2.17`" in h.contents.value
     )
-    assert h is not None
-    assert h.contents.kind == types.MarkupKind.Markdown
-    assert "**tensorflow-macos**" in h.contents.value
-    assert DEPRECATED in h.contents.value
-    assert h.range.start.line == 0
-    empty = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=req), position=types.Position(3, 0)
-        )
-    )
-    assert empty is None
+    # From the index snapshot: TensorFlow 2.16.2 has macOS arm64 wheels for CPython 3.11.
+    assert "Versions known to work on macOS arm64, Python 3.11:" in h.contents.value
+    assert "2.16.2" in h.contents.value
+    assert (h.range.start.line, h.range.start.character) == (0, 0)
+    problem = await hover_at(1, 2)
+    assert problem is not None and f"**{UNPARSABLE}**" in problem.contents.value
+    assert RULES.get(UNPARSABLE).summary in problem.contents.value
+    assert await hover_at(5, 0) is None
 
 
 @pytest.mark.asyncio
@@ -418,8 +500,11 @@ async def test_configuration_change_rechecks(client: LanguageClient, tmp_path: P
     await start(client, root, vscode_caps())
     req = uri(root, "requirements.txt")
     open_doc(client, req, REQ_TEXT, "pip-requirements")
-    await wait_for(lambda: req in client.diagnostics and len(client.diagnostics[req]) == 2)
-    client.set_configuration({"ignore": [DEPRECATED]}, section="lintEnv")
+    await wait_for(lambda: req in client.diagnostics and len(client.diagnostics[req]) == 1)
+    client.set_configuration({"ignore": [UNPARSABLE]}, section="lintEnv")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await wait_for(lambda: len(client.diagnostics[req]) == 0)
+    client.set_configuration({"ignore": []}, section="lintEnv")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     await wait_for(lambda: codes(client.diagnostics[req]) == [UNPARSABLE])
     # A bad value is reported and ignored, not fatal.
@@ -428,11 +513,70 @@ async def test_configuration_change_rechecks(client: LanguageClient, tmp_path: P
     await wait_for(lambda: any("amiga-68k" in m.message for m in client.messages))
 
 
+SITE = Path(__file__).parent / "fixtures" / "lsp" / "site"
+
+
 @pytest.mark.asyncio
-async def test_validate_command_not_available(client: LanguageClient, tmp_path: Path):
+async def test_validate_command_runs_the_probe(client: LanguageClient, tmp_path: Path):
+    """The real probe in this interpreter, over a fixture site-packages holding one
+    distribution installed from a Linux x86_64 wheel, judged as macOS arm64 (the probe's
+    --as-platform; a real Mac cannot be had here)."""
     root = project(tmp_path)
     await start(client, root, vscode_caps())
-    with pytest.raises(Exception, match="not available"):
+    req = uri(root, "requirements.txt")
+    text = "numpy\ndemo-native==1.0\n"
+    open_doc(client, req, text, "pip-requirements")
+    await wait_for(lambda: req in client.diagnostics)
+    assert len(client.diagnostics[req]) == 0
+    report = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="lint-env.validate",
+            arguments=[
+                {
+                    "python": sys.executable,
+                    "asPlatform": "macos-arm64",
+                    "sites": [str(SITE)],
+                    "tensorflow": False,
+                }
+            ],
+        )
+    )
+    assert report["interpreter"] == sys.executable
+    found = {(f["code"], f["package"]) for f in report["findings"]}
+    assert ("RT002", "demo-native") in found
+    # Progress: begin ... end on one token.
+    (token,) = [t for t in client.progress_reports if str(t).startswith("lint-env-validate")]
+    kinds = [r.kind for r in client.progress_reports[token]]
+    assert kinds[0] == "begin" and kinds[-1] == "end"
+    # A summary message, and the runtime finding on the line that declares the package.
+    assert any("lint-env validate" in m.message for m in client.messages)
+    await wait_for(lambda: any(d.code == "RT002" for d in client.diagnostics[req]))
+    (d,) = [d for d in client.diagnostics[req] if d.code == "RT002"]
+    assert d.range.start.line == 1 and "demo-native" in d.message
+
+
+NO_PROBE = [
+    sys.executable,
+    "-c",
+    "import sys; sys.modules['lint_env.probe.validate'] = None; "
+    "from lint_env.lsp.server import main; raise SystemExit(main())",
+]
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=NO_PROBE, server_env=dict(os.environ)))
+async def client_without_probe(lsp_client: LanguageClient):
+    """A build without the probe module (it cannot be imported)."""
+    lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda params: None)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_validate_command_not_available(client_without_probe: LanguageClient, tmp_path):
+    client = client_without_probe
+    root = project(tmp_path)
+    await start(client, root, vscode_caps())
+    with pytest.raises(Exception, match=r"lint-env\.validate is not available"):
         await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="lint-env.validate", arguments=[sys.executable])
         )
@@ -462,6 +606,10 @@ async def test_bad_input_never_kills_the_server(client: LanguageClient, tmp_path
         )
     )
     assert list(acts or []) == []
+    with pytest.raises(Exception, match=r"the argument must be an interpreter path"):
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="lint-env.validate", arguments=[{"python": 5}, 7])
+        )
     req = uri(root, "requirements.txt")
     open_doc(client, req, REQ_TEXT, "pip-requirements")
     await wait_for(lambda: req in client.diagnostics)

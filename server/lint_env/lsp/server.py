@@ -905,16 +905,10 @@ async def validate_command(ls: LintEnvServer, *args: Any) -> dict[str, Any]:
 
 async def _validate(ls: LintEnvServer, args: tuple[Any, ...]) -> dict[str, Any]:
     run_validation = validation.load_probe()
-    python = (
-        validation.interpreter_from_argument(args)
-        or ls.settings.interpreter
-        or validation.discover_interpreter(ls.root)
-    )
-    if not python:
-        raise validation.CommandFailed(
-            "lint-env.validate: no interpreter selected (pass one as the argument, "
-            "set lintEnv.interpreter, or create a .venv in the workspace)"
-        )
+    from ..probe.validate import ValidationError
+
+    opts = validation.parse_arguments(args)
+    python = opts.python or ls.settings.interpreter  # None: the probe's own discovery
     loop = asyncio.get_running_loop()
     token: str | None = None
     window = ls.client_capabilities.window
@@ -925,26 +919,22 @@ async def _validate(ls: LintEnvServer, args: tuple[Any, ...]) -> dict[str, Any]:
             ls.work_done_progress.begin(
                 token,
                 types.WorkDoneProgressBegin(
-                    title="lint-env: validating", message=python, percentage=0
+                    title="lint-env: validating the environment",
+                    message=python or "discovering the interpreter",
+                    cancellable=False,
                 ),
             )
         except Exception as exc:
             ls.log_error(f"progress not available: {exc}")
             token = None
 
-    def on_progress(*a: Any, **kw: Any) -> None:
-        if token is None:
-            return
-        message = str(kw.get("message", a[0] if a else ""))
-        pct = kw.get("percentage", a[1] if len(a) > 1 else None)
-        pct = int(pct) if isinstance(pct, (int, float)) and not isinstance(pct, bool) else None
-        if pct is not None and pct <= 1 and isinstance(a[1] if len(a) > 1 else None, float):
-            pct = int(pct * 100)
-        loop.call_soon_threadsafe(
-            ls.work_done_progress.report,
-            token,
-            types.WorkDoneProgressReport(message=message, percentage=pct),
-        )
+    def on_progress(message: Any, *_: Any) -> None:  # called from the probe's thread
+        if token is not None:
+            loop.call_soon_threadsafe(
+                ls.work_done_progress.report,
+                token,
+                types.WorkDoneProgressReport(message=str(message)),
+            )
 
     try:
         report = await loop.run_in_executor(
@@ -953,23 +943,25 @@ async def _validate(ls: LintEnvServer, args: tuple[Any, ...]) -> dict[str, Any]:
                 run_validation,
                 python,
                 cwd=ls.root,
-                timeout=validation.TIMEOUT_S,
+                timeout=opts.timeout,
                 on_progress=on_progress,
+                tensorflow=opts.tensorflow,
+                sites=opts.sites,
+                as_platform=opts.as_platform,
             ),
         )
+    except ValidationError as exc:
+        raise validation.CommandFailed(f"lint-env.validate: {exc}") from None
     finally:
         if token is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
     data = validation.report_json(report)
     ls.runtime = list(getattr(report, "findings", []) or [])
-    text = validation.summary(python, report)
-    errors = any(
-        str(getattr(getattr(f, "severity", ""), "value", getattr(f, "severity", ""))) == "error"
-        for f in ls.runtime
-    )
+    errors = any(getattr(f, "severity", None) is Severity.ERROR for f in ls.runtime)
     ls.window_show_message(
         types.ShowMessageParams(
-            type=types.MessageType.Warning if errors else types.MessageType.Info, message=text
+            type=types.MessageType.Warning if errors else types.MessageType.Info,
+            message=validation.summary(report.interpreter, report),
         )
     )
     ls.recheck_all()
