@@ -303,7 +303,16 @@ async def test_pull_diagnostics_and_no_push(client: LanguageClient, tmp_path: Pa
     )
     assert [i.uri for i in ws.items] == [req]
     assert codes(ws.items[0].items) == [UNPARSABLE] and ws.items[0].version == 3
-    await asyncio.sleep(0.2)
+    # workspace/diagnostic with up-to-date result ids is held open until something changes.
+    ids = [types.PreviousResultId(uri=req, value=ws.items[0].result_id)]
+    poll = asyncio.ensure_future(
+        client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=ids))
+    )
+    await asyncio.sleep(0.5)
+    assert not poll.done()
+    change_doc(client, req, "numpy\n", 4)
+    ws = await asyncio.wait_for(poll, 10)
+    assert [(i.kind, len(i.items), i.version) for i in ws.items] == [("full", 0, 4)]
     assert seen == []  # a client that pulls is never pushed to
 
 
@@ -613,3 +622,57 @@ async def test_bad_input_never_kills_the_server(client: LanguageClient, tmp_path
     req = uri(root, "requirements.txt")
     open_doc(client, req, REQ_TEXT, "pip-requirements")
     await wait_for(lambda: req in client.diagnostics)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.asyncio
+async def test_tcp_transport(tmp_path: Path):
+    """`lint-env server --tcp HOST:PORT` serves one client over TCP (for debugging)."""
+    from pygls.lsp.client import LanguageClient as PlainClient
+
+    root = project(tmp_path)
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "lint_env", "server", "--tcp", f"127.0.0.1:{port}",
+        env=dict(os.environ),
+    )  # fmt: skip
+    try:
+        tcp = PlainClient("tcp-test", "0")
+        got: dict[str, list] = {}
+
+        @tcp.feature(PUBLISH)
+        def published(params: types.PublishDiagnosticsParams) -> None:
+            got[params.uri] = list(params.diagnostics)
+
+        for _ in range(100):  # the server needs a moment to listen
+            try:
+                await tcp.start_tcp("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        result = await tcp.initialize_async(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(), root_uri=from_fs_path(str(root))
+            )
+        )
+        assert result.server_info.name == "lint-env"
+        tcp.initialized(types.InitializedParams())
+        req = uri(root, "requirements.txt")
+        open_doc(tcp, req, REQ_TEXT, "pip-requirements")
+        await wait_for(lambda: req in got)
+        assert codes(got[req]) == [UNPARSABLE]
+        await tcp.shutdown_async(None)
+        tcp.exit(None)
+        await asyncio.wait_for(proc.wait(), 10)
+        await tcp.stop()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

@@ -27,7 +27,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__ as VERSION
-from ..model import Finding, Kind, Severity
+from ..model import Finding, Severity
 from ..sources import detect_kind
 from . import actions, convert
 from . import validate as validation
@@ -38,7 +38,7 @@ from .state import Result, Unit, build_result, lines_of
 log = logging.getLogger("lint_env.lsp")
 
 REQUIREMENTS_LANGUAGES = {"pip-requirements", "requirements", "pip_requirements"}
-DECLARING = {Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT}
+WORKSPACE_POLL_S = 30.0
 
 
 class LintEnvServer(LanguageServer):
@@ -59,7 +59,7 @@ class LintEnvServer(LanguageServer):
         self._ruleset_loaded = False
         self._seq = 0
         self.runtime: list[Any] = []  # RuntimeFinding-like objects from the last validation
-        self.analyses = 0  # core analyses run (for the debounce test, via lint-env/stats)
+        self.results_changed = asyncio.Event()  # set whenever a unit gets a new result
 
     # --- core access (worker thread only) ------------------------------------------
 
@@ -232,6 +232,7 @@ class LintEnvServer(LanguageServer):
                 return  # stale: a newer edit is (or will be) checked
             previous = unit.result
             unit.result = result
+            self.results_changed.set()
             self._wake(unit)
             self.deliver(unit, previous, own_change=cascade)
             if cascade:
@@ -276,7 +277,6 @@ class LintEnvServer(LanguageServer):
         if project is not None:
             for p, t in overlays:
                 project.set_overlay(p, t)
-            self.analyses += 1
             findings = list(project.check_file(path))
             if runtime:
                 findings += self._runtime_findings(project, path, runtime)
@@ -772,6 +772,23 @@ async def document_diagnostic(ls: LintEnvServer, params: types.DocumentDiagnosti
 @guarded(lambda: types.WorkspaceDiagnosticReport(items=[]))
 async def workspace_diagnostic(ls: LintEnvServer, params: types.WorkspaceDiagnosticParams):
     previous = {p.uri: p.value for p in params.previous_result_ids or []}
+    report = await _workspace_report(ls, previous)
+    unchanged = all(
+        isinstance(i, types.WorkspaceUnchangedDocumentDiagnosticReport) for i in report.items
+    )
+    if previous and unchanged:
+        # Nothing new: hold the request open (long poll) until a result changes, so a
+        # client that re-asks at once (VS Code) does not spin.
+        ls.results_changed.clear()
+        try:
+            await asyncio.wait_for(ls.results_changed.wait(), WORKSPACE_POLL_S)
+        except asyncio.TimeoutError:
+            return report
+        report = await _workspace_report(ls, previous)
+    return report
+
+
+async def _workspace_report(ls: LintEnvServer, previous: dict[str, str]):
     items: list[Any] = []
     for unit in list(ls.units.values()):
         result = await ls.current(unit)
