@@ -253,3 +253,53 @@ def test_pinned_version():
     assert pinned_version("==2.15.0") == "2.15.0"
     assert pinned_version("==2.15.*") == "2.15"
     assert pinned_version(">=2.15") is None
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+def test_related_information_and_notebook_cells_in_results():
+    from lint_env.lsp.state import build_result
+    from lint_env.model import Related
+
+    req = Path("/p/requirements.txt")
+    keras = Finding(
+        req,
+        Span(1, 0, 1, 12),
+        "XX002",
+        "keras-pairing",
+        Severity.ERROR,
+        "keras 2.15 needs tensorflow 2.15",
+        related=(Related(Path("/p/pyproject.toml"), Span(4, 3, 4, 20), "tensorflow pinned here"),),
+    )
+    result = build_result(
+        "file:///p/requirements.txt",
+        ["file:///p/requirements.txt"],
+        False,
+        1,
+        7,
+        [keras],
+        {None: ["tensorflow==2.16", "keras==2.15.0"]},
+        "utf-16",
+        lambda code: None,
+        lambda path, cell: "file://" + str(path),
+        lambda path, cell: ["", "", "", "", '   "tensorflow==2.16.1",'],
+    )
+    (d,) = result.diagnostics["file:///p/requirements.txt"]
+    (rel,) = d.related_information
+    assert rel.location.uri == "file:///p/pyproject.toml"
+    assert (rel.location.range.start.line, rel.location.range.start.character) == (4, 3)
+    assert rel.message == "tensorflow pinned here"
+    assert d.code_description is None
+
+    nb = Path("/p/a.ipynb")
+    cells = ["cell-0", "cell-1", "cell-2"]
+    found = Finding(nb, Span(0, 7, 0, 12, cell=2), "XX003", "x", Severity.WARNING, "m")
+    lost = Finding(nb, Span(0, 0, 0, 1, cell=9), "XX003", "x", Severity.WARNING, "m")
+    result = build_result(
+        "file:///p/a.ipynb", cells, True, 1, 8, [found, lost],
+        {0: ["# t"], 1: [], 2: ["import keras"]}, "utf-16",
+        lambda code: None, lambda path, cell: None, lambda path, cell: [],
+    )  # fmt: skip
+    assert [len(result.diagnostics[c]) for c in cells] == [0, 0, 1]
+    assert result.diagnostics["cell-2"][0].range.start.character == 7
