@@ -3,13 +3,10 @@
 -- ~/.config/nvim/lsp/lint_env.lua, then call:  vim.lsp.enable('lint_env')
 -- (plugin/lint_env.lua in this directory also adds the requirements filetype rules).
 
-local root_markers = {
-  'pyproject.toml',
-  'environment.yml',
-  'environment.yaml',
-  'requirements.txt',
-  '.git',
-}
+-- The project root: like `lint-env check`, the nearest pyproject.toml or .git;
+-- else the nearest folder with an environment or requirements file.
+local project_markers = { 'pyproject.toml', '.git' }
+local fallback_markers = { 'environment.yml', 'environment.yaml', 'requirements.txt' }
 
 -- Files lint-env checks; other yaml/toml buffers (mkdocs.yml, Cargo.toml) are skipped.
 local name_patterns = {
@@ -40,7 +37,11 @@ return {
     if not is_lint_env_file(vim.fs.basename(path)) then
       return
     end
-    on_dir(vim.fs.root(bufnr, root_markers) or vim.fs.dirname(path))
+    on_dir(
+      vim.fs.root(bufnr, project_markers)
+        or vim.fs.root(bufnr, fallback_markers)
+        or vim.fs.dirname(path)
+    )
   end,
   -- Sent as initializationOptions (nil keys are left out: the project's config applies).
   init_options = {
