@@ -194,7 +194,7 @@ async function validate(): Promise<void> {
     },
   );
   reports.clear();
-  reports.appendLine(`Interpreter: ${interpreter.path} (${interpreter.source})`);
+  reports.appendLine(`lint-env: validated ${interpreter.path} (selected by ${interpreter.source})`);
   reports.appendLine('');
   reports.appendLine(formatValidationReport(result));
   reports.show(true);
