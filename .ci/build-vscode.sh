@@ -38,7 +38,8 @@ rm -rf bundled/libs/bin
 # PyYAML falls back to its pure-Python loader without the compiled _yaml module.
 find bundled/libs \( -name '*.so' -o -name '*.pyd' -o -name '*.dylib' \) -delete
 find bundled/libs -name __pycache__ -prune -exec rm -rf {} +
-PYTHONPATH="$ext/bundled/libs" "$python" -c 'import lint_env, pygls, lsprotocol, yaml, packaging'
+echo "== bundled server smoke test (site-packages off: the bundle alone)"
+PYTHONPATH="$ext/bundled/libs" "$python" -S scripts/smoke_server.py
 echo "== package"
 rm -f lint-env.vsix
 npm run package
