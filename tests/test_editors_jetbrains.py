@@ -77,6 +77,7 @@ def test_file_mappings_use_patterns_and_language_ids_only():
         "constraints.txt",
         "environment.yml",
         "environment-macos.yaml",
+        "env.yml",
         "pyproject.toml",
         "train.py",
     ],
@@ -87,7 +88,7 @@ def test_file_name_patterns_cover_every_document_kind(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["README.txt", "mkdocs.yml", "Cargo.toml", "setup.cfg", "nb.ipynb"]
+    "name", ["README.txt", "mkdocs.yml", "Cargo.toml", "setup.cfg", "nb.ipynb", "MANIFEST.in"]
 )
 def test_file_name_patterns_skip_other_files(name):
     # Notebooks are not mapped: LSP4IJ does not support them (the File Watcher does).

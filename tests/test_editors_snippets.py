@@ -32,10 +32,11 @@ LINT_ENV_FILES = [
     "constraints.txt",
     "environment.yml",
     "environment-gpu.yaml",
+    "env.yml",
     "pyproject.toml",
     "train.py",
 ]
-OTHER_FILES = ["mkdocs.yml", "Cargo.toml", "README.txt", "notes.in.bak"]
+OTHER_FILES = ["mkdocs.yml", "Cargo.toml", "README.txt", "notes.in.bak", "MANIFEST.in"]
 
 
 # --- Helix -----------------------------------------------------------------------------
@@ -159,7 +160,7 @@ server.start_io()
 """
 
 NVIM_SCRIPT = """
-local python, server, editors, mode = arg[1], arg[2], arg[3], arg[4]
+local python, server, editors, mode, expected = arg[1], arg[2], arg[3], arg[4], tonumber(arg[5])
 if mode == 'legacy' then
   local start = vim.lsp.start
   vim.lsp.start = function(config, opts)
@@ -173,14 +174,23 @@ else
   vim.lsp.config('lint_env', { cmd = { python, server } })
   vim.lsp.enable('lint_env')
 end
-for i = 5, #arg do
+local bufs = {}
+for i = 6, #arg do
   vim.cmd.edit(vim.fn.fnameescape(arg[i]))
-  local buf = vim.api.nvim_get_current_buf()
-  vim.wait(1000, function()
-    return #vim.lsp.get_clients({ bufnr = buf, name = 'lint_env' }) > 0
-  end, 50)
-  local clients = vim.lsp.get_clients({ bufnr = buf, name = 'lint_env' })
-  io.stdout:write(('%s|%s|%d|%s\\n'):format(vim.fs.basename(arg[i]), vim.bo[buf].filetype,
+  bufs[#bufs + 1] = { vim.api.nvim_get_current_buf(), arg[i] }
+end
+local function attached()
+  local n = 0
+  for _, b in ipairs(bufs) do
+    n = n + #vim.lsp.get_clients({ bufnr = b[1], name = 'lint_env' })
+  end
+  return n
+end
+vim.wait(20000, function() return attached() >= expected end, 50)
+vim.wait(500) -- a chance for wrong extra attachments to show up
+for _, b in ipairs(bufs) do
+  local clients = vim.lsp.get_clients({ bufnr = b[1], name = 'lint_env' })
+  io.stdout:write(('%s|%s|%d|%s\\n'):format(vim.fs.basename(b[2]), vim.bo[b[1]].filetype,
     #clients, clients[1] and clients[1].root_dir or ''))
 end
 os.exit(0)
@@ -200,6 +210,10 @@ def test_neovim_attaches_only_to_lint_env_files(tmp_path, mode):
     for name in [n for n in LINT_ENV_FILES if n != "pyproject.toml"] + OTHER_FILES:
         (project / "sub" / name).write_text("\n", encoding="utf-8")
         files.append(project / "sub" / name)
+    # pip-tools layout: any .in/.txt inside a requirements/ folder.
+    (project / "requirements").mkdir()
+    (project / "requirements" / "base.in").write_text("\n", encoding="utf-8")
+    files.append(project / "requirements" / "base.in")
     server = tmp_path / "server.py"
     server.write_text(STAND_IN_SERVER, encoding="utf-8")
     script = tmp_path / "check.lua"
@@ -215,6 +229,7 @@ def test_neovim_attaches_only_to_lint_env_files(tmp_path, mode):
             server,
             EDITORS,
             mode,
+            str(len(LINT_ENV_FILES) + 1),  # how many buffers must get the client
             *files,
         ],
         capture_output=True,
@@ -224,10 +239,11 @@ def test_neovim_attaches_only_to_lint_env_files(tmp_path, mode):
     )
     assert result.returncode == 0, result.stderr
     rows = {row.split("|")[0]: row.split("|")[1:] for row in result.stdout.splitlines()}
-    for name in LINT_ENV_FILES:
+    for name in [*LINT_ENV_FILES, "base.in"]:
         filetype, clients, root = rows[name]
         assert clients == "1", (name, filetype)
         assert root == str(project), name  # pyproject.toml wins over sub/requirements.txt
     assert rows["requirements-dev.txt"][0] == "requirements"
+    assert rows["base.in"][0] == "requirements"
     for name in OTHER_FILES:
         assert rows[name][1] == "0", name

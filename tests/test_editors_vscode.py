@@ -68,6 +68,8 @@ def test_activation_covers_every_document_kind():
         "constraints.txt",
         "environment.yml",
         "environment.yaml",
+        "env.yml",
+        "requirements/base.txt",
         "pyproject.toml",
     ):
         assert any(fnmatch(path, g) or fnmatch(path, g.removeprefix("**/")) for g in globs), path

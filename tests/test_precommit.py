@@ -80,6 +80,9 @@ def test_validate_hook_runs_in_the_users_environment():
         ("requirements.txt", True),
         ("requirements-dev.txt", True),
         ("deps/requirements/base.in", True),
+        ("requirements/dev.txt", True),
+        ("requirements-lock.in", True),
+        ("env.yml", True),
         ("constraints.txt", True),
         ("environment.yml", True),
         ("envs/environment-gpu.yaml", True),
@@ -91,6 +94,7 @@ def test_validate_hook_runs_in_the_users_environment():
         ("docs/pyproject.toml.j2", False),
         ("Cargo.toml", False),
         ("notes.txt", False),
+        ("MANIFEST.in", False),
     ],
 )
 def test_files_regex_selects_the_files_lint_env_reads(path, checked):

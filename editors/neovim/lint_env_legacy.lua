@@ -7,6 +7,8 @@ vim.filetype.add({
     ['.*/requirements[^/]*%.txt'] = 'requirements',
     ['.*/requirements[^/]*%.in'] = 'requirements',
     ['.*/constraints[^/]*%.txt'] = 'requirements',
+    ['.*/requirements/[^/]*%.txt'] = 'requirements',
+    ['.*/requirements/[^/]*%.in'] = 'requirements',
   },
 })
 
@@ -28,10 +30,16 @@ local name_patterns = {
   '^requirements.*%.txt$',
   '^requirements.*%.in$',
   '^constraints.*%.txt$',
-  '^environment.*%.ya?ml$',
+  '^env.*%.ya?ml$', -- environment*.yml, env.yml, ...
   '^pyproject%.toml$',
   '%.py$',
 }
+
+-- pip-tools layout: requirements/base.in, requirements/dev.txt
+local function in_requirements_dir(path)
+  return path:match('/requirements/[^/]*%.txt$') ~= nil
+    or path:match('/requirements/[^/]*%.in$') ~= nil
+end
 
 local function is_lint_env_file(name)
   for _, pattern in ipairs(name_patterns) do
@@ -47,7 +55,8 @@ vim.api.nvim_create_autocmd('FileType', {
   pattern = { 'python', 'requirements', 'yaml', 'toml' },
   callback = function(args)
     local path = vim.api.nvim_buf_get_name(args.buf)
-    if path == '' or not is_lint_env_file(vim.fs.basename(path)) then
+    local name = vim.fs.basename(path)
+    if path == '' or not (is_lint_env_file(name) or in_requirements_dir(path)) then
       return
     end
     vim.lsp.start({

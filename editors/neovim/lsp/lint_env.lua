@@ -13,10 +13,16 @@ local name_patterns = {
   '^requirements.*%.txt$',
   '^requirements.*%.in$',
   '^constraints.*%.txt$',
-  '^environment.*%.ya?ml$',
+  '^env.*%.ya?ml$', -- environment*.yml, env.yml, ...
   '^pyproject%.toml$',
   '%.py$',
 }
+
+-- pip-tools layout: requirements/base.in, requirements/dev.txt
+local function in_requirements_dir(path)
+  return path:match('/requirements/[^/]*%.txt$') ~= nil
+    or path:match('/requirements/[^/]*%.in$') ~= nil
+end
 
 local function is_lint_env_file(name)
   for _, pattern in ipairs(name_patterns) do
@@ -34,7 +40,7 @@ return {
   -- Called for every buffer of the filetypes above: attach only to lint-env files.
   root_dir = function(bufnr, on_dir)
     local path = vim.api.nvim_buf_get_name(bufnr)
-    if not is_lint_env_file(vim.fs.basename(path)) then
+    if not (is_lint_env_file(vim.fs.basename(path)) or in_requirements_dir(path)) then
       return
     end
     on_dir(
