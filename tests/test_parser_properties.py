@@ -266,3 +266,129 @@ def test_read_document_mixed_bytes(kind, chunks):
     name, k = kind
     doc = read_document(Path(name), k, data=b"".join(chunks))
     check_document(doc, doc.text, k)
+
+
+# --- spans point at what is written ------------------------------------------------------
+
+DEP_STRINGS = st.sampled_from(
+    [
+        "numpy",
+        "numpy>=1.21",
+        "tensorflow-macos==2.13.0; sys_platform == 'darwin'",
+        "jax[metal]>=0.4",
+        "Tensor_Flow (>=2.0)",
+        "foo @ https://example.invalid/foo.whl",
+    ]
+)
+GAP = st.sampled_from(["", " ", "\n", '  # c, ] "x"\n  ', "\r\n\t", "\n# [section]\n"])
+
+
+def slice_of(text: str, span: Span) -> str:
+    lines = split_lines(text)
+    assert span.line == span.end_line
+    return lines[span.line][span.col : span.end_col]
+
+
+@st.composite
+def pyproject_texts(draw):
+    items = draw(st.lists(st.tuples(DEP_STRINGS, st.sampled_from(['"', "'"]), GAP, GAP)))
+    parts = []
+    for s, q, g1, g2 in items:
+        quote = '"' if "'" in s else q  # a literal string cannot hold a single quote
+        parts.append(f"{g1}{quote}{s}{quote}{g2},")
+    body = "".join(parts)
+    poetry = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["numpy", '"Quoted_Name"', "'lit-name'", "torch"]),
+                st.sampled_from(["^1.2.3", "~1.2", ">=1, <2", "*"]),
+                st.booleans(),
+                st.sampled_from([" ", "", "   "]),
+            ),
+            unique_by=lambda t: t[0].strip("'\""),
+        )
+    )
+    rows = []
+    for key, version, table, pad in poetry:
+        value = f'{{ version{pad}={pad}"{version}" }}' if table else f'"{version}"'
+        rows.append(f"{key}{pad}={pad}{value}  # note\n")
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    text = (
+        f"[project]\nname = 'x'\ndependencies = [{body}]\n"
+        + "[tool.poetry.dependencies]\n"
+        + "".join(rows)
+    )
+    return text.replace("\r\n", "\n").replace("\n", newline), items, poetry
+
+
+@SETTINGS
+@given(pyproject_texts())
+def test_pyproject_spans_cover_what_is_written(case):
+    text, items, poetry = case
+    doc = parse_pyproject(Path("pyproject.toml"), text)
+    assert doc.problems == []
+    check_document(doc, text, Kind.PYPROJECT)
+    pep621 = [d for d in doc.dependencies if d.raw in {s for s, *_ in items}]
+    assert [d.raw for d in pep621] == [s for s, *_ in items]
+    for d in pep621:
+        assert slice_of(text, d.span) == d.raw
+    others = [d for d in doc.dependencies if d not in pep621]
+    assert len(others) == len(poetry)
+    for d, (key, version, _, _) in zip(others, poetry, strict=True):
+        assert slice_of(text, d.name_span) == key.strip("'\"")
+        assert slice_of(text, d.specifier_span) == version
+
+
+@st.composite
+def requirements_texts(draw):
+    items = draw(
+        st.lists(st.tuples(DEP_STRINGS, st.sampled_from(["", "  # c", " \\\n  --hash=sha256:a"])))
+    )
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = "".join(f"{s}{tail}\n" for s, tail in items)
+    return text.replace("\n", newline), items
+
+
+@SETTINGS
+@given(requirements_texts())
+def test_requirements_spans_cover_what_is_written(case):
+    text, items = case
+    doc = parse_requirements(Path("requirements.txt"), text)
+    assert doc.problems == []
+    assert [d.raw for d in doc.dependencies] == [s for s, _ in items]
+    for d in doc.dependencies:
+        assert slice_of(text, d.span) == d.raw
+
+
+CONDA_ITEMS = st.sampled_from(
+    ["numpy", "numpy=1.21", "conda-forge::scipy>=1.11,<2", "mkl_fft 1.3 py39_0", "numpy=1.21=py39*"]
+)
+
+
+@st.composite
+def conda_texts(draw):
+    items = draw(st.lists(st.tuples(CONDA_ITEMS, st.sampled_from(["", "'", '"']))))
+    pip = draw(st.lists(st.tuples(DEP_STRINGS, st.sampled_from(["", "'"]))))
+    indent = draw(st.sampled_from(["", "  ", "    "]))
+    rows = [f"{indent}- {q}{s}{q}  # c\n" for s, q in items]
+    if pip:
+        rows.append(f"{indent}- pip:\n")
+        for s, q in pip:
+            q = "" if "'" in s else q
+            rows.append(f"{indent}  - {q}{s}{q}\n")
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    text = "channels:\n- conda-forge\ndependencies:\n" + "".join(rows)
+    return text.replace("\n", newline), items, pip
+
+
+@SETTINGS
+@given(conda_texts())
+def test_conda_spans_cover_what_is_written(case):
+    text, items, pip = case
+    doc = parse_conda(Path("environment.yml"), text)
+    assert doc.problems == []
+    check_document(doc, text, Kind.CONDA)
+    written = [s for s, _ in items] + [s for s, _ in pip]
+    assert [d.raw for d in doc.dependencies] == written
+    for d in doc.dependencies:
+        assert slice_of(text, d.span) == d.raw
