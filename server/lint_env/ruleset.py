@@ -300,7 +300,7 @@ def _rule(path: Path, index: int, raw: Any) -> Rule:
     except ValueError as exc:
         raise err("message", f"bad placeholder syntax: {exc}") from None
     unknown = sorted(used - allowed)
-    if unknown:
+    if unknown and kind != "runtime":  # the probe formats runtime messages with its own values
         raise err(
             "message",
             f"unknown placeholder {{{unknown[0]}}} (allowed: {', '.join(sorted(allowed))})",
