@@ -456,3 +456,10 @@ def test_empty_file():
     doc = parse("")
     assert doc.lines == [""]
     assert (doc.dependencies, doc.problems, doc.includes, doc.settings) == ([], [], [], [])
+
+
+def test_specifier_keeps_the_written_order_without_spaces():
+    text = "tensorflow (>= 2.9 , < 2.13)\n"
+    dep = only_dep(text)
+    assert dep.specifier == ">=2.9,<2.13"
+    assert dep.specifier_span == on(text, 0, "(>= 2.9 , < 2.13)")

@@ -298,7 +298,7 @@ def parse_pep508(
         span=span,
         name_span=m.span(a + name_m.start(), a + name_m.end()),
         raw=req,
-        specifier="" if dynamic_spec else str(parsed.specifier),
+        specifier="" if dynamic_spec else _normal_spec(req[spec_a:spec_b], parsed),
         specifier_span=m.span(a + spec_a, a + spec_b) if has_spec else None,
         extras=tuple(extras),
         marker=marker or None,
@@ -306,6 +306,18 @@ def parse_pep508(
         editable=editable,
         source=source,
     )
+
+
+def _normal_spec(written: str, parsed: Requirement) -> str:
+    """The specifier in the order written, without spaces or parentheses."""
+    if not parsed.specifier:
+        return ""
+    spec = re.sub(r"\s+", "", written)
+    if spec.startswith("(") and spec.endswith(")"):
+        spec = spec[1:-1]
+    if len(spec.split(",")) != len(parsed.specifier):  # pragma: no cover - defensive
+        return str(parsed.specifier)
+    return spec
 
 
 # --- one logical line -------------------------------------------------------------
