@@ -230,8 +230,7 @@ def parse_pep508(
     if allow_direct and _URL_SCHEME.match(req):
         return _direct(s, m, a, b, editable=editable, source=source, key="url")
     if allow_direct and (editable or _looks_like_path(req)):
-        key = "url" if _URL_SCHEME.match(req) else "path"
-        return _direct(s, m, a, b, editable=editable, source=source, key=key)
+        return _direct(s, m, a, b, editable=editable, source=source, key="path")
     name_m = _NAME.match(req)
     if not name_m:
         if req.startswith("${"):
@@ -369,8 +368,8 @@ def parse_requirement_line(s: str, m: OffsetMap, *, source: str = "pip") -> Line
             else:
                 msg = f"unexpected text {tok!r} after options"
             out.problems.append(Problem(m.span(ta, tb), msg))
-            if name is None and tok.startswith("-"):
-                break  # an unknown option may take a value: one problem for the line
+            if name is not None or tok.startswith("-"):
+                break  # the option may take a value: one problem for the rest of the line
             k += 1
             continue
         takes_value = table[name][1]
