@@ -15,6 +15,8 @@ from lint_env.sources.requirements import parse_requirements
 from lint_env.sources.text import split_lines
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Generated documents are slower to build: fewer examples keep the suite quick.
+STRUCTURED = settings(SETTINGS, max_examples=120)
 
 
 def all_spans(doc: Document) -> list[Span]:
@@ -194,7 +196,7 @@ def test_requirements_arbitrary_text(text):
     check_document(parse_requirements(Path("requirements.txt"), text), text, Kind.REQUIREMENTS)
 
 
-@SETTINGS
+@STRUCTURED
 @given(lines_from(REQ_FRAGMENTS))
 def test_requirements_structured_text(text):
     check_document(parse_requirements(Path("requirements.txt"), text), text, Kind.REQUIREMENTS)
@@ -206,7 +208,7 @@ def test_conda_arbitrary_text(text):
     check_document(parse_conda(Path("environment.yml"), text), text, Kind.CONDA)
 
 
-@SETTINGS
+@STRUCTURED
 @given(lines_from(CONDA_FRAGMENTS))
 def test_conda_structured_text(text):
     check_document(parse_conda(Path("environment.yml"), text), text, Kind.CONDA)
@@ -218,7 +220,7 @@ def test_pyproject_arbitrary_text(text):
     check_document(parse_pyproject(Path("pyproject.toml"), text), text, Kind.PYPROJECT)
 
 
-@SETTINGS
+@STRUCTURED
 @given(lines_from(TOML_FRAGMENTS))
 def test_pyproject_structured_text(text):
     check_document(parse_pyproject(Path("pyproject.toml"), text), text, Kind.PYPROJECT)
@@ -321,7 +323,7 @@ def pyproject_texts(draw):
     return text.replace("\r\n", "\n").replace("\n", newline), items, poetry
 
 
-@SETTINGS
+@STRUCTURED
 @given(pyproject_texts())
 def test_pyproject_spans_cover_what_is_written(case):
     text, items, poetry = case
@@ -349,7 +351,7 @@ def requirements_texts(draw):
     return text.replace("\n", newline), items
 
 
-@SETTINGS
+@STRUCTURED
 @given(requirements_texts())
 def test_requirements_spans_cover_what_is_written(case):
     text, items = case
@@ -381,7 +383,7 @@ def conda_texts(draw):
     return text.replace("\n", newline), items, pip
 
 
-@SETTINGS
+@STRUCTURED
 @given(conda_texts())
 def test_conda_spans_cover_what_is_written(case):
     text, items, pip = case
