@@ -143,6 +143,7 @@ def _expected_broken() -> set[tuple[str, str, int | None, int]]:
         ("environment.yml", "CD004", "- libgcc-ng=11.2.0"),
         ("environment.yml", "RS001", "CONDA_SUBDIR: osx-64"),
         ("pyproject.toml", "JX002", '"jax==0.6.0",'),
+        ("pyproject.toml", "JX005", '"jaxlib==0.6.0",'),
         ("train.py", "IM002", "import keras"),
         ("train.py", "IM003", "from tensorflow.keras import layers"),
         ("train.py", "KR005", "from keras.preprocessing.text import Tokenizer"),
@@ -245,3 +246,27 @@ def test_cli_broken_example_exits_one_with_json_findings():
     data = json.loads(proc.stdout)
     assert isinstance(data, (list, dict))
     assert "PT001" in proc.stdout and "RS001" in proc.stdout and "IM002" in proc.stdout
+
+
+def test_cli_fix_repairs_the_broken_example(tmp_path: Path):
+    # `--fix` applies the safe fixes; the pins it writes are the matching releases read
+    # from the wheels' metadata (torchvision 0.20.1 requires torch==2.5.1; jax-metal 0.1.1
+    # works up to jax/jaxlib 0.5.0), and the MKL/CUDA/Linux-only conda lines are gone.
+    root = tmp_path / "p"
+    shutil.copytree(BROKEN, root)
+    proc = run_cli("check", "--fix", root, cwd=REPO)
+    assert proc.returncode == 1, proc.stderr  # unfixable findings remain
+    req = (root / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert "torchvision==0.20.1" in req
+    assert 'nvidia-cudnn-cu12==9.1.0.70; sys_platform != "darwin"' in req
+    assert "PyQt5-Qt5>=5.15.11" in req
+    env = (root / "environment.yml").read_text(encoding="utf-8")
+    for gone in ("mkl=", "mkl-service", "blas=*=mkl", "pytorch-cuda", "cudatoolkit", "libgcc-ng"):
+        assert gone not in env
+    assert "  - numpy=1.26.4\n" in env
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"jax==0.5.0",' in pyproject and '"jaxlib==0.5.0",' in pyproject
+    fixed_codes = {"PT001", "CU001", "WH003", "CD003", "CD006", "CU004", "CD004", "JX002", "JX005"}
+    left = {f.code for f in _check(root).findings}
+    assert left.isdisjoint(fixed_codes), left & fixed_codes
+    assert {"CU002", "MX001", "RS001", "IM002"} <= left
