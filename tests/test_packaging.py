@@ -6,9 +6,8 @@ from __future__ import annotations
 import importlib.metadata as md
 
 import pytest
-from packaging.requirements import Requirement
-
 from lint_env.paths import rules_dir
+from packaging.requirements import Requirement
 
 
 def _dist():
