@@ -117,6 +117,41 @@ CLEAN = {
             )
         },
     ),
+    "tf-macos-2.12-metal-0.8": (
+        ("macos-arm64",),
+        "3.11",
+        {
+            "requirements.txt": (
+                "tensorflow-macos==2.12.0\ntensorflow-metal==0.8.0\nnumpy==1.23.5\nkeras==2.12.0\n"
+            )
+        },
+    ),
+    "tf-2.13-metal-1.0": (
+        ("macos-arm64",),
+        "3.11",
+        {
+            "requirements.txt": (
+                "tensorflow==2.13.0\nkeras==2.13.1\ntensorflow-metal==1.0.0\nnumpy==1.24.3\n"
+            )
+        },
+    ),
+    "poetry-caret-tf-2.16": (
+        ("macos-arm64",),
+        "3.11",
+        {
+            "pyproject.toml": (
+                "[tool.poetry]\n"
+                'name = "demo"\n'
+                'version = "0.1.0"\n'
+                'description = ""\n'
+                'authors = ["a <a@example.org>"]\n'
+                "[tool.poetry.dependencies]\n"
+                'python = ">=3.11,<3.12"\n'
+                'tensorflow = "~2.16.2"\n'
+                'tensorflow-metal = "1.2.0"\n'
+            )
+        },
+    ),
     "cross-platform-markers": (
         ALL_TARGETS,
         "3.11",
