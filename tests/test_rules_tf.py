@@ -386,3 +386,24 @@ def test_recon_rules_are_never_errors_and_messages_name_the_target():
             assert rule.severity is not Severity.ERROR, rule.code
         assert rule.references, rule.code
         assert "this machine" not in rule.message and "your Mac" not in rule.message
+
+
+def test_messages_of_every_bad_example_read_cleanly(tmp_path: Path):
+    """Each bad example's message: placeholders filled, no doubled words, one line."""
+    for rule in load_ruleset():
+        if not rule.code.startswith(MINE):
+            continue
+        for i, ex in enumerate(e for e in rule.examples if e.expect == "bad"):
+            root = tmp_path / f"{rule.code}-{i}"
+            root.mkdir()
+            target = ex.target or rule.targets[0]
+            if target == "*":
+                target = "macos-arm64"
+            files = {**ex.files, ex.file: ex.text}
+            mine = [f for f in _findings(root, files, target, ex.python) if f.code == rule.code]
+            assert mine, rule.code
+            for f in mine:
+                assert "{" not in f.message and "}" not in f.message, f.message
+                assert "\n" not in f.message
+                assert "Python Python" not in f.message, f.message
+                assert "  " not in f.message, f.message
