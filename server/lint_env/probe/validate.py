@@ -603,22 +603,27 @@ def _what_crashed(tf: dict[str, Any]) -> tuple[str, str | None]:
 
 def _tensorflow_run(data: dict[str, Any]) -> list[RuntimeFinding]:
     tf = _d(data.get("tensorflow"))
-    if not tf.get("ran"):
+    # The child ran for TensorFlow (facts merged into "tensorflow"), or for numpy only
+    # (TensorFlow absent or skipped: its run is under "child").
+    run = tf if tf.get("ran") else _d(data.get("child"))
+    if not run.get("ran"):
         return []
-    stage = STAGES.get(str(tf.get("stage")), str(tf.get("stage") or "starting"))
-    what, package = _what_crashed(tf)
+    stage = STAGES.get(str(run.get("stage")), str(run.get("stage") or "starting"))
+    what, package = _what_crashed(run)
+    if run is not tf:
+        what, package = "numpy", "numpy"
     version = _tf_version(data)
-    if tf.get("timed_out"):
+    if run.get("timed_out"):
         timeout = _d(_d(data.get("probe")).get("options")).get("tf_timeout")
         return [_finding("RT007", package=package, what=what, stage=stage, timeout=timeout)]
-    sig = tf.get("signal")
+    sig = run.get("signal")
     if sig == "SIGILL":
         return [_finding("RT005", package=package, what=what, version=version, stage=stage)]
     if sig:
         return [
             _finding("RT006", package=package, what=what, signal=sig, stage=stage, version=version)
         ]
-    rc = tf.get("returncode")
+    rc = run.get("returncode")
     err = _d(tf.get("import_error"))
     if err:
         text = str(err.get("error") or "")
@@ -638,7 +643,7 @@ def _tensorflow_run(data: dict[str, Any]) -> list[RuntimeFinding]:
                 )
             ]
         return [_finding("RT011", package=package, version=version, error=_one_line(text), hint="")]
-    if isinstance(rc, int) and rc > 0 and tf.get("stage") != "done":
+    if isinstance(rc, int) and rc > 0 and run.get("stage") != "done":
         return [
             _finding(
                 "RT011",
