@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,11 @@ def config_from_table(table: dict[str, Any], source: Path | None = None) -> Conf
             cfg = replace(cfg, python=parse_python_version(str(table["python-version"])))
         except TargetError as exc:
             raise ConfigError(f"{where}: [tool.lint-env] python-version: {exc}") from None
-    for key, attr in (("select", "select"), ("ignore", "ignore"), ("extend-select", "extend_select")):
+    for key, attr in (
+        ("select", "select"),
+        ("ignore", "ignore"),
+        ("extend-select", "extend_select"),
+    ):
         value = _str_list(table, key, where)
         if value is not None:
             cfg = replace(cfg, **{attr: value})

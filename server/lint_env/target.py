@@ -129,14 +129,17 @@ class Target:
     def _one_platform_ok(self, tag: str) -> bool:
         plat = self.platform
         if plat.startswith("macos-"):
-            if not tag.startswith("macosx_"):
+            m = re.match(r"macosx_\d+_\d+_(.+)$", tag)
+            if m is None:
                 return False
-            arch = tag.rsplit("_", 1)[-1]
+            arch = m.group(1)
             ok = {"macos-arm64": {"arm64", "universal2"}, "macos-x86_64": {"x86_64", "intel"}}
-            return arch in ok[plat] or (plat == "macos-x86_64" and arch in {"universal", "universal2"})
+            return arch in ok[plat] or (
+                plat == "macos-x86_64" and arch in {"universal", "universal2"}
+            )
         if plat.startswith("linux-"):
             arch = self.machine
-            return tag.endswith("_" + arch) and tag.startswith(("manylinux", "musllinux", "linux"))
+            return tag.endswith("_" + arch) and tag.startswith(("manylinux", "linux"))
         return tag in {"win_amd64"}
 
     def wheel_python_ok(self, python_tag: str, abi_tag: str) -> bool:

@@ -1,0 +1,34 @@
+"""Output formats. Each module has ``render(findings, ctx) -> str``; one job each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    root: Path  # paths are printed relative to it when inside it
+    files: int = 0  # how many files were checked
+    color: bool = False
+    fixed: int = 0  # how many fixes --fix applied
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def render(fmt: str, findings, ctx: RenderContext) -> str:
+    if fmt == "json":
+        from .json_ import render as r
+    elif fmt == "sarif":
+        from .sarif import render as r
+    elif fmt == "github":
+        from .github import render as r
+    else:
+        from .text import render as r
+    return r(findings, ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_BYTES = 5 * 1024 * 1024  # larger files are reported, not read
@@ -47,38 +48,28 @@ def detect_newline(text: str) -> str:
     return "\n"
 
 
+_BREAK_RX = re.compile(r"\r\n|\r|\n")
+
+
 def split_lines(text: str) -> list[str]:
     """Lines without their endings; "a\\n" gives ["a", ""] so the last line is addressable.
 
     Only \\r\\n, \\n and \\r end lines (not the other characters str.splitlines uses),
     so line numbers agree with editors and with LSP.
     """
-    lines: list[str] = []
-    start = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n" or c == "\r":
-            lines.append(text[start:i])
-            if c == "\r" and i + 1 < n and text[i + 1] == "\n":
-                i += 1
-            start = i + 1
-        i += 1
-    lines.append(text[start:])
-    return lines
+    if "\r" not in text:
+        return text.split("\n")
+    return _BREAK_RX.split(text)
 
 
 def offset_table(text: str) -> list[int]:
     """Start offset of each line (same line breaking as split_lines)."""
-    starts = [0]
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n" or c == "\r":
-            if c == "\r" and i + 1 < n and text[i + 1] == "\n":
-                i += 1
+    if "\r" not in text:
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
             starts.append(i + 1)
-        i += 1
-    return starts
+            i = find("\n", i + 1)
+        return starts
+    return [0, *(m.end() for m in _BREAK_RX.finditer(text))]

@@ -1,0 +1,374 @@
+"""The `lint-env` command line: a thin front over the core.
+
+Exit status: 0 clean, 1 findings, 2 usage or internal error. Heavy modules are
+imported inside the commands that need them, so `lint-env check` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser. The options of `validate` and `server` come from their own modules,
+    imported only when that command runs (keeps pygls off the `check` start path)."""
+    parser = argparse.ArgumentParser(
+        prog="lint-env",
+        description="Find why a Python ML environment will not work on a target "
+        "(Apple Silicon by default), before pip does.",
+    )
+    parser.add_argument("--version", action="version", version=f"lint-env {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check requirements, conda, pyproject and imports")
+    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .)")
+    check.add_argument(
+        "--target",
+        action="append",
+        type=_csv,
+        metavar="PLATFORM",
+        help="macos-arm64 (default), macos-x86_64, linux-x86_64, linux-aarch64, windows-x86_64; "
+        "repeat or comma-separate for several",
+    )
+    check.add_argument("--python-version", metavar="X.Y", help="the target Python, e.g. 3.11")
+    check.add_argument("--select", type=_csv, metavar="CODES", help="only these codes/prefixes")
+    check.add_argument("--extend-select", type=_csv, metavar="CODES")
+    check.add_argument("--ignore", type=_csv, metavar="CODES", help="skip these codes/prefixes")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "github"),
+        default="text",
+        help="output format",
+    )
+    check.add_argument("--output-file", "-o", type=Path, help="write the report here")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
+    check.add_argument(
+        "--diff", action="store_true", help="print the fixes as a diff; change nothing"
+    )
+    check.add_argument("--config", type=Path, help="pyproject.toml to read [tool.lint-env] from")
+    check.add_argument("--no-color", action="store_true")
+    check.add_argument("-v", "--verbose", action="store_true", help="tracebacks on internal errors")
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("-v", "--verbose", action="store_true")
+
+    explain = sub.add_parser(
+        "explain", help="explain a rule: why, how to confirm, the fix, sources"
+    )
+    explain.add_argument("code")
+    explain.add_argument("-v", "--verbose", action="store_true")
+
+    validate = sub.add_parser("validate", help="run the TF/Metal probe in an interpreter")
+    server = sub.add_parser("server", help="start the language server (stdio)")
+    if command == "validate":
+        from .probe import validate as probe_validate
+
+        probe_validate.add_arguments(validate)
+    if command == "server":
+        from .lsp import server as lsp_server
+
+        lsp_server.add_arguments(server)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "rules":
+            return cmd_rules(args)
+        if args.command == "explain":
+            return cmd_explain(args)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "server":
+            return cmd_server(args)
+    except (UsageError, ValueError, OSError) as exc:
+        if getattr(args, "verbose", False):
+            raise
+        _error(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the promise: one line, no traceback unless --verbose
+        if getattr(args, "verbose", False):
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
+        return EXIT_ERROR
+    return EXIT_ERROR
+
+
+def _error(message: str) -> None:
+    print(f"lint-env: error: {message}", file=sys.stderr)
+
+
+def _color(args: argparse.Namespace, stream) -> bool:
+    if getattr(args, "no_color", False) or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+# --- check -----------------------------------------------------------------------------
+
+
+def _project_root(start: Path) -> Path:
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for d in (here, *here.parents):
+        if (d / "pyproject.toml").is_file() or (d / ".git").exists():
+            return d
+    return here
+
+
+def _load_config(args: argparse.Namespace, paths: list[Path]):
+    from .config import Config, ConfigError, config_from_table, load_config
+    from .target import TargetError, parse_python_version
+
+    start = paths[0] if len(paths) == 1 else Path.cwd()
+    try:
+        if args.config is not None:
+            cfg = _config_file(args.config)
+        else:
+            cfg = load_config(start)
+            if cfg.root is not None and not _has_config(cfg):
+                cfg = Config(root=_project_root(start))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    overrides: dict = {}
+    if args.target:
+        targets = tuple(t for group in args.target for t in group)
+        try:
+            config_from_table({"targets": list(targets)})
+        except ConfigError as exc:
+            raise UsageError(
+                str(exc).replace("settings: [tool.lint-env] targets", "--target")
+            ) from None
+        overrides["targets"] = targets
+    if args.python_version:
+        try:
+            overrides["python"] = parse_python_version(args.python_version)
+        except TargetError as exc:
+            raise UsageError(f"--python-version: {exc}") from None
+    if args.select is not None:
+        overrides["select"] = tuple(args.select)
+    if args.extend_select is not None:
+        overrides["extend_select"] = tuple(args.extend_select)
+    if args.ignore is not None:
+        overrides["ignore"] = tuple(cfg.ignore) + tuple(args.ignore)
+    return cfg.merged(**overrides)
+
+
+def _has_config(cfg) -> bool:
+    from .config import Config
+
+    return cfg != Config(root=cfg.root)
+
+
+def _config_file(path: Path):
+    from .config import ConfigError, config_from_table, tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return config_from_table(data.get("tool", {}).get("lint-env", {}), source=path.resolve())
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .api import Project
+    from .output import RenderContext, render
+
+    paths = args.paths or [Path(".")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file or folder")
+    config = _load_config(args, paths)
+    project = Project(config.root or Path.cwd(), config)
+    result = project.check(paths)
+    for err in result.errors:
+        print(f"lint-env: warning: {err}", file=sys.stderr)
+    findings = result.findings
+    fixed = 0
+    if args.fix or args.diff:
+        from .apply import apply_fixes
+
+        outcome = apply_fixes(project, findings, unsafe=args.unsafe_fixes, write=not args.diff)
+        for err in outcome.errors:
+            print(f"lint-env: warning: {err}", file=sys.stderr)
+        fixed = outcome.applied
+        if args.diff:
+            sys.stdout.write(outcome.diff)
+            return EXIT_FINDINGS if outcome.diff and not args.exit_zero else EXIT_CLEAN
+        if fixed:  # the files changed: check them again, from the disk
+            findings = Project(config.root or Path.cwd(), config).check(paths).findings
+    stream = sys.stdout
+    ctx = RenderContext(
+        root=Path.cwd().resolve(),
+        files=len(result.files),
+        color=args.output_file is None and _color(args, stream),
+        fixed=fixed,
+    )
+    text = render(args.format, findings, ctx)
+    if args.output_file is not None:
+        args.output_file.write_text(text, encoding="utf-8")
+    else:
+        stream.write(text)
+    if findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+# --- rules / explain ---------------------------------------------------------------------
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from .ruleset import load_ruleset
+
+    rules = load_ruleset()
+    if args.format == "json":
+        import json
+
+        rows = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "kind": r.kind,
+                "severity": r.severity.value,
+                "targets": list(r.targets),
+                "fixable": _fixable(r),
+                "summary": r.summary,
+                "url": r.url,
+            }
+            for r in rules
+        ]
+        print(json.dumps(rows, indent=2))
+        return EXIT_CLEAN
+    rows = [
+        (r.code, r.name, r.severity.value, _targets_text(r.targets), "yes" if _fixable(r) else "")
+        for r in rules
+    ]
+    header = ("CODE", "NAME", "SEVERITY", "TARGETS", "FIXABLE")
+    widths = [max(len(x[i]) for x in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    print(f"\n{len(rows)} rules. `lint-env explain CODE` shows one.")
+    return EXIT_CLEAN
+
+
+def _targets_text(targets: tuple[str, ...]) -> str:
+    from .target import PLATFORMS
+
+    return "all" if set(targets) == set(PLATFORMS) else ",".join(targets)
+
+
+def _fixable(rule) -> bool:
+    p = rule.params
+    if rule.kind == "banned":
+        return p.get("fix", "remove") != "none"
+    if rule.kind == "version":
+        return "fix_specifier" in p
+    if rule.kind == "pairing":
+        return any("pin" in row for row in p.get("table", []))
+    if rule.kind in ("wheel",):
+        return True
+    if rule.kind == "conda":
+        return p.get("check") == "build"
+    return False
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .ruleset import load_ruleset
+
+    rules = load_ruleset()
+    rule = rules.get(args.code)
+    if rule is None:
+        close = [r.code for r in rules if r.code.startswith(args.code.upper()[:2])]
+        hint = f" (did you mean {', '.join(close[:5])}?)" if close else ""
+        raise UsageError(f"unknown rule {args.code!r}{hint}; `lint-env rules` lists them")
+    out = [
+        f"{rule.code} {rule.name} ({rule.severity.value})",
+        "",
+        rule.summary,
+        "",
+        f"Applies to: {_targets_text(rule.targets)}; files: {', '.join(k.value for k in rule.files) or 'runtime probe'}",
+        f"Basis: {rule.basis}",
+        "",
+        rule.explanation,
+    ]
+    if _fixable(rule):
+        out += ["", "Fix: " + _fix_text(rule)]
+    if rule.references:
+        out += ["", "Sources:"] + [f"  {u}" for u in rule.references]
+    print("\n".join(out))
+    return EXIT_CLEAN
+
+
+def _fix_text(rule) -> str:
+    p = rule.params
+    if rule.kind == "banned":
+        how = p.get("fix", "remove")
+        if how == "replace":
+            return f"replace the package with {p['replacement']}"
+        if how == "marker":
+            return f"add the marker `{p['fix_marker']}`"
+        return "remove the line"
+    if rule.kind == "version":
+        return f"change the requirement to {p['fix_specifier']}"
+    if rule.kind == "pairing":
+        pins = ", ".join(
+            f"{row['a']} -> {p['b']}{row['pin']}" for row in p["table"] if "pin" in row
+        )
+        return f"pin the matching {p['b']} ({pins})"
+    if rule.kind == "wheel":
+        return "raise the floor to the first version with a wheel for the target (unsafe: changes versions)"
+    return "remove the line"
+
+
+# --- validate / server -------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        from .probe import validate as probe_validate
+    except ImportError:
+        raise UsageError("validation is not available in this build") from None
+    return probe_validate.run(args)
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    try:
+        from .lsp import server as lsp_server
+    except ImportError:
+        raise UsageError("the language server is not available in this build") from None
+    return lsp_server.main(args)

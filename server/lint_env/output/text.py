@@ -1,0 +1,41 @@
+"""`path:line:col: CODE message` (1-based), notebooks as `path:cell N:line:col:`, a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..model import Finding, Severity
+from . import RenderContext
+
+_COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+
+
+def location(f: Finding, ctx: RenderContext) -> str:
+    cell = f"cell {f.span.cell + 1}:" if f.span.cell is not None else ""
+    return f"{ctx.rel(f.path)}:{cell}{f.span.line + 1}:{f.span.col + 1}"
+
+
+def render(findings: list[Finding], ctx: RenderContext) -> str:
+    lines = []
+    for f in findings:
+        code = f.code
+        if ctx.color:
+            code = f"{_COLORS[f.severity]}{_BOLD}{f.code}{_RESET}"
+        fixable = " [*]" if any(x.safe for x in f.fixes) else ""
+        lines.append(f"{location(f, ctx)}: {code}{fixable} {f.message}")
+    lines.append(summary(findings, ctx))
+    return "\n".join(lines) + "\n"
+
+
+def summary(findings: list[Finding], ctx: RenderContext) -> str:
+    files = f"{ctx.files} file{'s' if ctx.files != 1 else ''}"
+    fixed = f" Fixed {ctx.fixed}." if ctx.fixed else ""
+    if not findings:
+        return f"All checks passed ({files} checked).{fixed}"
+    by = Counter(f.severity for f in findings)
+    parts = [f"{by[s]} {s.value}{'s' if by[s] != 1 else ''}" for s in Severity if by[s]]
+    fixable = sum(1 for f in findings if any(x.safe for x in f.fixes))
+    tail = f" {fixable} fixable with --fix." if fixable else ""
+    n = len(findings)
+    return f"Found {n} problem{'s' if n != 1 else ''} ({', '.join(parts)}) in {files}.{tail}{fixed}"

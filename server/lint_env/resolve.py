@@ -1,0 +1,132 @@
+"""Which versions would a resolver pick for a requirement on a target?
+
+Answers come from the index snapshot (``rules/index``). For a package that is not in
+the snapshot only an exact pin (``==X``) is known; everything else is "unknown"
+(None), and rules that need versions stay silent rather than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from .snapshot import Release, load_package
+from .target import Target
+
+
+@lru_cache(maxsize=4096)
+def specifier(text: str) -> SpecifierSet | None:
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+
+
+def exact_pin(spec: str) -> Version | None:
+    """The version of ``==X`` / ``===X`` (no wildcard), else None."""
+    s = specifier(spec)
+    if s is None or len(s) != 1:
+        return None
+    (one,) = tuple(s)
+    if one.operator in ("==", "===") and "*" not in one.version:
+        try:
+            return Version(one.version)
+        except InvalidVersion:
+            return None
+    return None
+
+
+def python_ok(release: Release, target: Target) -> bool:
+    if target.python is None or release.requires_python is None:
+        return True
+    return release.requires_python.contains(f"{target.python}.0", prereleases=True) or (
+        release.requires_python.contains(f"{target.python}.99", prereleases=True)
+    )
+
+
+def installable(release: Release, target: Target) -> str | None:
+    """'wheel' when a wheel loads on the target (platform and Python), 'sdist' when only a
+    source build is possible, None when pip finds nothing for the target."""
+    for w in release.wheels:
+        if target.wheel_platform_ok(w.platform) and target.wheel_python_ok(w.python, w.abi):
+            return "wheel"
+    return "sdist" if release.sdist else None
+
+
+def admitted(
+    name: str,
+    spec: str,
+    target: Target,
+    constraints: Iterable[str] = (),
+    *,
+    check_python: bool = True,
+) -> list[Version] | None:
+    """Versions the specifier (and constraints) admit, ascending; None when unknown.
+
+    Excludes yanked releases (unless pinned exactly), pre-releases (unless the
+    specifier names one), and, with ``check_python``, releases whose requires-python
+    rejects the target Python.
+    """
+    specs = [s for s in (specifier(spec), *(specifier(c) for c in constraints)) if s is not None]
+    if specifier(spec) is None:
+        return None
+    idx = load_package(name)
+    pin = exact_pin(spec)
+    if idx is None:
+        return [pin] if pin is not None else None
+    out = []
+    for r in idx.releases:
+        if r.yanked and pin != r.version:
+            continue
+        if not all(s.contains(r.version) for s in specs):
+            continue
+        if check_python and not python_ok(r, target):
+            continue
+        out.append(r.version)
+    if pin is not None and not out and all(r.version != pin for r in idx.releases):
+        return [pin]  # newer than the snapshot: judge the pin itself
+    return out
+
+
+def release(name: str, version: Version) -> Release | None:
+    idx = load_package(name)
+    if idx is None:
+        return None
+    for r in idx.releases:
+        if r.version == version:
+            return r
+    return None
+
+
+def first_with_wheel(name: str, target: Target) -> Version | None:
+    """The first final release with a wheel that installs on the target (and its Python)."""
+    idx = load_package(name)
+    if idx is None:
+        return None
+    for r in idx.releases:
+        if r.version.is_prerelease or r.yanked:
+            continue
+        if installable(r, target) == "wheel" and python_ok(r, target):
+            return r.version
+    return None
+
+
+def lowest_python(spec: str) -> str | None:
+    """The lowest CPython 3.x minor a python specifier admits ('>=3.9' -> '3.9')."""
+    s = specifier(spec.strip())
+    if s is None:
+        # conda style: "3.9" or "3.9.*"
+        try:
+            v = Version(spec.strip().rstrip(".*"))
+        except InvalidVersion:
+            return None
+        return f"{v.major}.{v.minor}" if v.major == 3 else None
+    for minor in range(6, 20):
+        if s.contains(f"3.{minor}.0", prereleases=True) or s.contains(
+            f"3.{minor}.99", prereleases=True
+        ):
+            return f"3.{minor}"
+    return None

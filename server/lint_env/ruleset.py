@@ -1,0 +1,420 @@
+"""Loading and validating the rule database (rules/*.toml; schema in rules/README.md)."""
+
+from __future__ import annotations
+
+import re
+import string
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .model import Kind, Severity
+from .paths import rules_dir
+from .target import PLATFORMS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CODE_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
+NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+BASES = ("IDX", "DOC", "ISSUE", "RECON")
+COMMON_PLACEHOLDERS = frozenset({"package", "spec", "target", "python"})
+
+DEP_FILES = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)
+CODE_FILES = (Kind.PYTHON, Kind.NOTEBOOK)
+
+# kind -> (params: name -> (types, required), extra placeholders, default files)
+_STR_LIST = (list,)
+KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str], tuple]] = {
+    "banned": (
+        {
+            "packages": (_STR_LIST, True),
+            "sources": (_STR_LIST, False),
+            "extras": (_STR_LIST, False),
+            "local_version": ((str,), False),
+            "conda_build": ((str,), False),
+            "fix": ((str,), False),
+            "replacement": ((str,), False),
+            "fix_marker": ((str,), False),
+            "fix_safe": ((bool,), False),
+        },
+        frozenset({"replacement"}),
+        DEP_FILES,
+    ),
+    "version": (
+        {
+            "packages": (_STR_LIST, True),
+            "broken": ((str,), True),
+            "python": ((str,), False),
+            "fix_specifier": ((str,), False),
+            "fix_safe": ((bool,), False),
+        },
+        frozenset({"broken", "fix_specifier", "version"}),
+        DEP_FILES,
+    ),
+    "wheel": ({"packages": (_STR_LIST, True)}, frozenset({"first", "version"}), DEP_FILES),
+    "pairing": (
+        {
+            "a": (_STR_LIST, True),
+            "b": ((str,), True),
+            "table": ((list,), True),
+            "mode": ((str,), False),
+            "fix_safe": ((bool,), False),
+        },
+        frozenset({"a", "a_version", "b", "pin"}),
+        DEP_FILES,
+    ),
+    "exclusive": (
+        {"packages": (_STR_LIST, True), "unless": ((str,), False)},
+        frozenset({"others"}),
+        DEP_FILES,
+    ),
+    "python": (
+        {"packages": (_STR_LIST, True), "table": ((list,), True)},
+        frozenset({"window", "version"}),
+        DEP_FILES,
+    ),
+    "requires": (
+        {"package": ((str,), True), "versions": ((str,), False), "needs": (_STR_LIST, True)},
+        frozenset({"needs"}),
+        DEP_FILES,
+    ),
+    "conda": (
+        {
+            "check": ((str,), True),
+            "packages": (_STR_LIST, False),
+            "channel": ((str,), False),
+            "channels": (_STR_LIST, False),
+            "key": ((str,), False),
+            "values": (_STR_LIST, False),
+            "conda_build": ((str,), False),
+        },
+        frozenset({"channel", "value"}),
+        (Kind.CONDA,),
+    ),
+    "import-undeclared": (
+        {"ignore": (_STR_LIST, False)},
+        frozenset({"module", "distributions"}),
+        CODE_FILES,
+    ),
+    "import-shadow": ({"modules": (_STR_LIST, True)}, frozenset({"module", "local"}), CODE_FILES),
+    "import-mix": (
+        {"a": ((str,), True), "b": ((str,), True), "when": ((dict,), False)},
+        frozenset({"a", "b"}),
+        CODE_FILES,
+    ),
+    "import": (
+        {"modules": (_STR_LIST, True), "when": ((dict,), False)},
+        frozenset({"module"}),
+        CODE_FILES,
+    ),
+    "problem": ({}, frozenset(), DEP_FILES + CODE_FILES),
+    "runtime": ({}, frozenset(), ()),
+}
+CONDA_CHECKS = ("channel-required", "channel-banned", "variable", "build")
+
+
+class RuleError(ValueError):
+    """A malformed rule file: the message names file, rule and field."""
+
+
+@dataclass(frozen=True)
+class Example:
+    expect: str  # "bad" | "good"
+    file: str
+    text: str
+    target: str | None = None
+    python: str | None = None
+    fixed: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    kind: str
+    severity: Severity
+    targets: tuple[str, ...]
+    files: tuple[Kind, ...]
+    basis: str
+    summary: str
+    message: str
+    explanation: str
+    references: tuple[str, ...]
+    params: dict[str, Any]
+    examples: tuple[Example, ...]
+    source: Path
+
+    @property
+    def url(self) -> str | None:
+        return self.references[0] if self.references else None
+
+    def applies(self, platform: str, kind: Kind) -> bool:
+        return platform in self.targets and kind in self.files
+
+    def format(self, **values: Any) -> str:
+        return self.message.format_map(_Defaults(values))
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:  # validated at load; never reached for known keys
+        return "{" + key + "}"
+
+
+@dataclass
+class RuleSet:
+    rules: dict[str, Rule]
+
+    def get(self, code: str) -> Rule | None:
+        return self.rules.get(code.upper())
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(sorted(self.rules.values(), key=lambda r: r.code))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def of_kind(self, kind: str) -> list[Rule]:
+        return [r for r in self if r.kind == kind]
+
+
+@cache
+def load_ruleset(directory: Path | None = None) -> RuleSet:
+    d = directory or rules_dir()
+    rules: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    files = sorted(d.glob("*.toml"))
+    if not files:
+        raise RuleError(f"{d}: no rule files (*.toml) found")
+    for path in files:
+        for rule in load_file(path):
+            if rule.code in rules:
+                raise RuleError(
+                    f"{path.name}: rule {rule.code}: code already used in {rules[rule.code].source.name}"
+                )
+            if rule.name in names:
+                raise RuleError(
+                    f"{path.name}: rule {rule.code}: name {rule.name!r} already used by {names[rule.name]}"
+                )
+            rules[rule.code] = rule
+            names[rule.name] = rule.code
+    return RuleSet(rules)
+
+
+def load_file(path: Path) -> list[Rule]:
+    where = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{where}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{where}: invalid TOML: {exc}") from None
+    if data.get("schema") != 1:
+        raise RuleError(f"{where}: field 'schema': must be 1")
+    raw_rules = data.get("rules", [])
+    if not isinstance(raw_rules, list):
+        raise RuleError(f"{where}: field 'rules': must be an array of tables ([[rules]])")
+    return [_rule(path, i, r) for i, r in enumerate(raw_rules)]
+
+
+def _rule(path: Path, index: int, raw: Any) -> Rule:
+    code = raw.get("code") if isinstance(raw, dict) else None
+    where = f"{path.name}: rule {code if isinstance(code, str) else f'#{index + 1}'}"
+
+    def err(fld: str, msg: str) -> RuleError:
+        return RuleError(f"{where}: field '{fld}': {msg}")
+
+    if not isinstance(raw, dict):
+        raise RuleError(f"{where}: must be a table")
+    known = {
+        "code", "name", "kind", "severity", "targets", "files", "basis", "summary",
+        "message", "explanation", "references", "params", "examples",
+    }  # fmt: skip
+    for key in raw:
+        if key not in known:
+            raise err(key, "unknown field")
+
+    def text(fld: str, required: bool = True) -> str:
+        v = raw.get(fld)
+        if v is None and not required:
+            return ""
+        if not isinstance(v, str) or (required and not v.strip()):
+            raise err(fld, "required, a non-empty string")
+        return v
+
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        raise err("code", "required, like TF001 (2-3 capitals and 3 digits)")
+    name = text("name")
+    if not NAME_RE.match(name):
+        raise err("name", "must be kebab-case (lowercase words joined by '-')")
+    kind = text("kind")
+    if kind not in KINDS:
+        raise err("kind", f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+    param_spec, extra_ph, default_files = KINDS[kind]
+    try:
+        severity = Severity(text("severity"))
+    except ValueError:
+        raise err("severity", "must be one of error, warning, info") from None
+    targets = raw.get("targets", ["*"])
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets) or not targets:
+        raise err("targets", "must be a non-empty list of platform names or ['*']")
+    if targets == ["*"]:
+        targets = list(PLATFORMS)
+    for t in targets:
+        if t not in PLATFORMS:
+            raise err("targets", f"unknown platform {t!r} (known: {', '.join(PLATFORMS)})")
+    files_raw = raw.get("files")
+    if files_raw is None:
+        files = default_files
+    else:
+        try:
+            files = tuple(Kind(f) for f in files_raw)
+        except (ValueError, TypeError):
+            raise err(
+                "files", f"must list document kinds: {', '.join(k.value for k in Kind)}"
+            ) from None
+    basis = raw.get("basis", "DOC" if kind in ("problem",) else None)
+    if kind != "problem" and basis not in BASES:
+        raise err("basis", f"required, one of {', '.join(BASES)}")
+    if basis == "RECON" and severity is Severity.ERROR:
+        raise err("severity", "a rule whose basis is RECON must not be an error")
+    summary = text("summary")
+    message = text("message")
+    explanation = text("explanation")
+    refs = raw.get("references", [])
+    if not isinstance(refs, list) or not all(
+        isinstance(r, str) and r.startswith("http") for r in refs
+    ):
+        raise err("references", "must be a list of URLs")
+    if kind not in ("problem",) and not refs:
+        raise err("references", "at least one source is required")
+    allowed = COMMON_PLACEHOLDERS | extra_ph
+    try:
+        used = {f for _, f, _, _ in string.Formatter().parse(message) if f}
+    except ValueError as exc:
+        raise err("message", f"bad placeholder syntax: {exc}") from None
+    unknown = sorted(used - allowed)
+    if unknown and kind != "runtime":  # the probe formats runtime messages with its own values
+        raise err(
+            "message",
+            f"unknown placeholder {{{unknown[0]}}} (allowed: {', '.join(sorted(allowed))})",
+        )
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        raise err("params", "must be a table")
+    for key, value in params.items():
+        if key not in param_spec:
+            raise err(f"params.{key}", f"not a parameter of kind {kind!r}")
+        types, _ = param_spec[key]
+        if not isinstance(value, types):
+            raise err(f"params.{key}", f"must be a {types[0].__name__}")
+    for key, (_, required) in param_spec.items():
+        if required and key not in params:
+            raise err(f"params.{key}", f"required by kind {kind!r}")
+    _check_params(kind, params, err)
+    examples = _examples(raw.get("examples", []), err, kind)
+    return Rule(
+        code=code,
+        name=name,
+        kind=kind,
+        severity=severity,
+        targets=tuple(targets),
+        files=tuple(files),
+        basis=basis or "DOC",
+        summary=summary.strip(),
+        message=message.strip(),
+        explanation=explanation.strip(),
+        references=tuple(refs),
+        params=params,
+        examples=examples,
+        source=path,
+    )
+
+
+def _check_params(kind: str, params: dict[str, Any], err) -> None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    def spec(fld: str, value: Any) -> None:
+        try:
+            SpecifierSet(value)
+        except (InvalidSpecifier, TypeError):
+            raise err(fld, f"not a version specifier: {value!r}") from None
+
+    for key in ("broken", "fix_specifier", "python", "versions"):
+        if key in params:
+            spec(f"params.{key}", params[key])
+    if kind == "banned" and params.get("fix", "remove") not in (
+        "remove",
+        "replace",
+        "marker",
+        "none",
+    ):
+        raise err("params.fix", "must be remove, replace, marker or none")
+    if kind == "banned" and params.get("fix") == "replace" and "replacement" not in params:
+        raise err("params.replacement", "required when fix = 'replace'")
+    if kind == "banned" and params.get("fix") == "marker" and "fix_marker" not in params:
+        raise err("params.fix_marker", "required when fix = 'marker'")
+    if kind == "conda" and params.get("check") not in CONDA_CHECKS:
+        raise err("params.check", f"must be one of {', '.join(CONDA_CHECKS)}")
+    if kind == "pairing":
+        if params.get("mode", "mismatch") not in ("mismatch", "unpinned"):
+            raise err("params.mode", "must be mismatch or unpinned")
+        for i, row in enumerate(params["table"]):
+            if not isinstance(row, dict) or "a" not in row or "b" not in row:
+                raise err(f"params.table[{i}]", "rows need 'a' and 'b' specifiers (and 'pin')")
+            for k in ("a", "b", "pin"):
+                if k in row:
+                    spec(f"params.table[{i}].{k}", row[k])
+    if kind == "python":
+        for i, row in enumerate(params["table"]):
+            if not isinstance(row, dict) or "versions" not in row or "python" not in row:
+                raise err(f"params.table[{i}]", "rows need 'versions' and 'python' specifiers")
+            spec(f"params.table[{i}].versions", row["versions"])
+            spec(f"params.table[{i}].python", row["python"])
+    if "when" in params:
+        for pkg, s in params["when"].items():
+            spec(f"params.when.{pkg}", s)
+
+
+def _examples(raw: Any, err, kind: str) -> tuple[Example, ...]:
+    if not isinstance(raw, list):
+        raise err("examples", "must be an array of tables ([[rules.examples]])")
+    out = []
+    for i, ex in enumerate(raw):
+        fld = f"examples[{i}]"
+        if not isinstance(ex, dict):
+            raise err(fld, "must be a table")
+        extra = set(ex) - {"expect", "file", "text", "target", "python", "fixed", "files"}
+        if extra:
+            raise err(f"{fld}.{sorted(extra)[0]}", "unknown field")
+        if ex.get("expect") not in ("bad", "good"):
+            raise err(f"{fld}.expect", "must be 'bad' or 'good'")
+        if not isinstance(ex.get("file"), str) or not isinstance(ex.get("text"), str):
+            raise err(fld, "needs 'file' and 'text' strings")
+        if ex.get("target") is not None and ex["target"] not in PLATFORMS:
+            raise err(f"{fld}.target", f"unknown platform {ex['target']!r}")
+        files = ex.get("files", {})
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise err(f"{fld}.files", "must map file names to text")
+        out.append(
+            Example(
+                expect=ex["expect"],
+                file=ex["file"],
+                text=ex["text"],
+                target=ex.get("target"),
+                python=str(ex["python"]) if ex.get("python") is not None else None,
+                fixed=ex.get("fixed"),
+                files=dict(files),
+            )
+        )
+    if kind != "problem":
+        expects = {e.expect for e in out}
+        if expects != {"bad", "good"}:
+            raise err("examples", "at least one 'bad' and one 'good' example are required")
+    return tuple(out)

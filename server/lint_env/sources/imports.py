@@ -1,0 +1,436 @@
+"""Imports in Python files and in Jupyter notebooks.
+
+``parse_python`` and ``parse_notebook`` never raise. Imports are statements, so the
+walk visits statement bodies only (if/try/with/for/while/def/class/match), never
+expressions; that is much cheaper than ``ast.walk``. Only files that mention
+``__import__(`` or ``import_module(`` pay for a look inside expressions.
+
+A file with a syntax error still yields the imports that can be found: it is parsed
+again in top-level blocks, and a block that still fails is scanned line by line for
+``import``/``from`` statements (each one parsed on its own). Syntax errors in user
+code are not reported: that is the job of other tools.
+
+Spans cover the module name as written: ``a.b`` in ``import a.b as c``, ``a.b`` in
+``from a.b import c``, and the dots with the name (``..pkg``, ``.``) for relative
+imports. Characters are code points, lines as ``split_lines`` counts them.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import itertools
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from ..model import Document, Import, Kind, Problem, Span
+from .text import detect_newline, offset_table, split_lines
+
+# Bump when the output of this module changes for some input (the import-scan cache
+# stores parsed imports under this version).
+PARSER_VERSION = 1
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_DYNAMIC_RX = re.compile(r"__import__\s*\(|import_module\s*\(")
+_SP = r"(?:[ \t\f]|\\\r\n|\\[\r\n])*"  # blanks and line continuations
+_FROM_RX = re.compile(
+    rf"from{_SP}((?:\.{_SP})*)((?!import\b)[^\W\d]\w*(?:{_SP}\.{_SP}[^\W\d]\w*)*)?"
+)
+_LINE_IMPORT_RX = re.compile(r"[ \t\f]*(?:import|from)(?=[ \t\f\\(.])")
+_TOP_CONTINUE = ("else", "elif", "except", "finally", "case")
+_WS = " \t\f"
+
+
+class _Text:
+    """The text being scanned: lines, line starts, and byte-to-character columns."""
+
+    def __init__(self, text: str, lines: list[str], cell: int | None) -> None:
+        self.text = text
+        self.lines = lines
+        self.cell = cell
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = offset_table(self.text)
+        return self._starts
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        if not 0 <= line < len(self.lines):
+            return 0
+        row = self.lines[line]
+        if row.isascii():
+            return min(byte_col, len(row))
+        return len(row.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
+
+    def offset(self, line: int, col: int) -> int:
+        starts = self.starts
+        if line >= len(starts):
+            return len(self.text)
+        return starts[line] + col
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line, offset - self.starts[line]
+
+    def span(self, start: int, end: int) -> Span:
+        line, col = self.position(start)
+        end_line, end_col = self.position(end)
+        return Span(line, col, end_line, end_col, self.cell)
+
+
+class _Walker:
+    """Collects imports from parsed statements.
+
+    ``line0`` is the real line of the parsed source's first line and ``shift0`` the
+    bytes removed from the start of that first line (indentation, a BOM).
+    """
+
+    def __init__(self, src: _Text, out: list[Import], line0: int, shift0: int, dynamic: bool):
+        self.src = src
+        self.out = out
+        self.line0 = line0
+        self.shift0 = shift0
+        self.dynamic = dynamic
+
+    def pos(self, lineno: int, col: int) -> tuple[int, int]:
+        line = self.line0 + lineno - 1
+        if lineno == 1:
+            col += self.shift0
+        return line, self.src.char_col(line, col)
+
+    def walk(self, body: list[ast.stmt], guarded: bool, tc: bool) -> None:
+        for node in body:
+            t = type(node)
+            if t is ast.Import:
+                self._import(node, guarded, tc)  # type: ignore[arg-type]
+            elif t is ast.ImportFrom:
+                self._import_from(node, guarded, tc)  # type: ignore[arg-type]
+            elif t is ast.If:
+                is_tc = _is_type_checking(node.test)  # type: ignore[attr-defined]
+                if self.dynamic:
+                    self._dynamic(node.test, guarded, tc)  # type: ignore[attr-defined]
+                self.walk(node.body, guarded, tc or is_tc)  # type: ignore[attr-defined]
+                self.walk(node.orelse, guarded, tc)  # type: ignore[attr-defined]
+            elif t is ast.Try or t is getattr(ast, "TryStar", None):
+                catches = _catches_import_error(node.handlers)  # type: ignore[attr-defined]
+                self.walk(node.body, guarded or catches, tc)  # type: ignore[attr-defined]
+                for handler in node.handlers:  # type: ignore[attr-defined]
+                    self.walk(handler.body, guarded, tc)
+                self.walk(node.orelse, guarded, tc)  # type: ignore[attr-defined]
+                self.walk(node.finalbody, guarded, tc)  # type: ignore[attr-defined]
+            elif t in _BLOCKS:
+                self.walk(node.body, guarded, tc)  # type: ignore[attr-defined]
+                orelse = getattr(node, "orelse", None)
+                if orelse:
+                    self.walk(orelse, guarded, tc)
+                if self.dynamic and t is not ast.FunctionDef and t is not ast.ClassDef:
+                    for field in ("iter", "test", "items"):
+                        value = getattr(node, field, None)
+                        if value is not None:
+                            self._dynamic(value, guarded, tc)
+            elif t is _MATCH:
+                for case in node.cases:  # type: ignore[attr-defined]
+                    self.walk(case.body, guarded, tc)
+            elif self.dynamic:
+                self._dynamic(node, guarded, tc)
+
+    def _import(self, node: ast.Import, guarded: bool, tc: bool) -> None:
+        for alias in node.names:
+            line, col = self.pos(alias.lineno, alias.col_offset)
+            name = alias.name
+            row = self.src.lines[line] if line < len(self.src.lines) else ""
+            if row[col : col + len(name)] == name:
+                span = Span(line, col, line, col + len(name), self.src.cell)
+            else:  # spaces around dots or a line continuation: find the name's end
+                start = self.src.offset(line, col)
+                end = _dotted_end(self.src.text, start)
+                span = self.src.span(start, end)
+            self.out.append(Import(name, span, 0, guarded, tc))
+
+    def _import_from(self, node: ast.ImportFrom, guarded: bool, tc: bool) -> None:
+        line, col = self.pos(node.lineno, node.col_offset)
+        start = self.src.offset(line, col)
+        m = _FROM_RX.match(self.src.text, start)
+        module = node.module or ""
+        if m is None:  # cannot happen for a parsed statement; keep a sane span anyway
+            span = Span(line, col, line, col + 4, self.src.cell)
+        elif node.level:
+            dots_start = m.start(1)
+            end = m.end(2) if m.group(2) is not None else _strip_end(self.src.text, m.end(1))
+            span = self.src.span(dots_start, end)
+        elif m.group(2) is not None:
+            span = self.src.span(m.start(2), m.end(2))
+        else:
+            span = Span(line, col, line, col + 4, self.src.cell)
+        self.out.append(Import(module, span, node.level or 0, guarded, tc))
+
+    def _dynamic(self, node: ast.AST, guarded: bool, tc: bool) -> None:
+        for sub in ast.walk(node):
+            if type(sub) is not ast.Call:
+                continue
+            func = sub.func  # type: ignore[attr-defined]
+            name = (
+                func.id
+                if type(func) is ast.Name
+                else func.attr
+                if type(func) is ast.Attribute
+                else None
+            )
+            if name not in ("__import__", "import_module") or not sub.args:  # type: ignore[attr-defined]
+                continue
+            arg = sub.args[0]  # type: ignore[attr-defined]
+            if type(arg) is not ast.Constant or not isinstance(arg.value, str):
+                continue
+            if name == "import_module" and len(sub.args) > 1:  # type: ignore[attr-defined]
+                continue  # relative to a package given at run time
+            module = arg.value
+            if not module or module.startswith(".") or not _is_dotted(module):
+                continue
+            line, col = self.pos(arg.lineno, arg.col_offset)
+            end_line, end_col = self.pos(arg.end_lineno or arg.lineno, arg.end_col_offset or 0)
+            # The span covers the string literal's text, quotes excluded when on one line.
+            if end_line == line and end_col - col >= 2:
+                span = Span(line, col + 1, line, end_col - 1, self.src.cell)
+            else:
+                span = Span(line, col, end_line, end_col, self.src.cell)
+            self.out.append(Import(module, span, 0, guarded, tc))
+
+
+_BLOCKS = frozenset(
+    {
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.With,
+        ast.AsyncWith,
+        ast.For,
+        ast.AsyncFor,
+        ast.While,
+    }
+)
+_MATCH = getattr(ast, "Match", None)
+
+
+def _is_dotted(name: str) -> bool:
+    return all(part.isidentifier() for part in name.split("."))
+
+
+def _dotted_end(text: str, start: int) -> int:
+    m = re.compile(r"\w+(?:(?:\s|\\)*\.(?:\s|\\)*\w+)*").match(text, start)
+    return m.end() if m else start
+
+
+def _strip_end(text: str, end: int) -> int:
+    while end > 0 and text[end - 1] in " \t\f\\\r\n":
+        end -= 1
+    return end
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if type(test) is ast.Name:
+        return test.id == "TYPE_CHECKING"
+    if type(test) is ast.Attribute:
+        return test.attr == "TYPE_CHECKING" and type(test.value) is ast.Name
+    return False
+
+
+def _catches_import_error(handlers: list[ast.ExceptHandler]) -> bool:
+    for handler in handlers:
+        kind = handler.type
+        if kind is None:
+            return True
+        names = kind.elts if type(kind) is ast.Tuple else [kind]
+        for n in names:
+            ident = n.id if type(n) is ast.Name else n.attr if type(n) is ast.Attribute else None
+            if ident in _IMPORT_ERRORS:
+                return True
+    return False
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def find_imports(text: str, lines: list[str], cell: int | None = None) -> list[Import]:
+    """Every import in ``text`` (whose lines are ``lines``), in source order."""
+    if "import" not in text:
+        return []
+    src = _Text(text, lines, cell)
+    out: list[Import] = []
+    dynamic = _DYNAMIC_RX.search(text) is not None
+    source, shift0 = text, 0
+    if source.startswith("\ufeff"):
+        source, shift0 = source[1:], 3
+    if "\x00" in source:
+        source = source.replace("\x00", " ")
+    tree = _parse(source)
+    if tree is not None:
+        _Walker(src, out, 0, shift0, dynamic).walk(tree.body, False, False)
+    else:
+        _find_in_blocks(src, source, shift0, out, dynamic)
+    out.sort(key=lambda i: (i.span.line, i.span.col))
+    return out
+
+
+def _find_in_blocks(src: _Text, source: str, shift0: int, out: list[Import], dynamic: bool):
+    """A file that does not parse: parse each top-level block on its own."""
+    rows = split_lines(source)
+    starts = [i for i, row in enumerate(rows) if _starts_block(row)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    starts.append(len(rows))
+    for a, b in itertools.pairwise(starts):
+        chunk = "\n".join(rows[a:b])
+        if "import" not in chunk:
+            continue
+        tree = _parse(chunk)
+        if tree is not None:
+            _Walker(src, out, a, shift0 if a == 0 else 0, dynamic).walk(tree.body, False, False)
+        else:
+            _find_in_lines(src, rows, a, b, shift0, out)
+
+
+def _starts_block(row: str) -> bool:
+    if not row or row[0] in " \t\f#)]}":
+        return False
+    word = row.split(None, 1)[0].rstrip(":")
+    return word not in _TOP_CONTINUE
+
+
+def _find_in_lines(src: _Text, rows: list[str], a: int, b: int, shift0: int, out: list[Import]):
+    """Last resort: each line that starts an import statement, parsed on its own."""
+    i = a
+    while i < b:
+        row = rows[i]
+        m = _LINE_IMPORT_RX.match(row)
+        if m is None:
+            i += 1
+            continue
+        indent = len(row) - len(row.lstrip(_WS))
+        stmt = [row[indent:]]
+        depth = _depth(row)
+        j = i + 1
+        while j < b and j - i < 50 and (depth > 0 or stmt[-1].rstrip().endswith("\\")):
+            stmt.append(rows[j])
+            depth += _depth(rows[j])
+            j += 1
+        tree = _parse("\n".join(stmt))
+        if tree is not None:
+            extra = shift0 if i == 0 else 0
+            _Walker(src, out, i, indent + extra, False).walk(tree.body, False, False)
+            i = j
+        else:
+            i += 1
+
+
+def _depth(row: str) -> int:
+    code = row.split("#", 1)[0]
+    return code.count("(") - code.count(")")
+
+
+def parse_python(path: Path, text: str) -> Document:
+    lines = split_lines(text)
+    return Document(
+        path=path,
+        kind=Kind.PYTHON,
+        text=text,
+        imports=find_imports(text, lines),
+        lines=lines,
+        newline=detect_newline(text),
+    )
+
+
+# --- notebooks --------------------------------------------------------------------
+
+# Cell magics whose body is Python (only the magic line is blanked); any other cell
+# magic (%%bash, %%writefile, %%html ...) makes the cell not Python at all.
+_PYTHON_CELL_MAGICS = frozenset(
+    {"time", "timeit", "capture", "prun", "debug", "profile", "memit", "python", "python3"}
+)
+_MAGIC_LINE_RX = re.compile(r"[ \t]*(?:[%!?]|\w[\w.]*\s*=\s*[%!]|[\w.]+\?{1,2}[ \t]*$)")
+
+
+def parse_notebook(path: Path, text: str) -> Document:
+    """A Jupyter notebook: imports from code cells, spans with ``cell`` = the index of
+    the cell among all cells and the line within that cell."""
+    doc = Document(
+        path=path,
+        kind=Kind.NOTEBOOK,
+        text=text,
+        lines=split_lines(text),
+        cells=[],
+        newline=detect_newline(text),
+    )
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        line = max(exc.lineno - 1, 0)
+        col = max(exc.colno - 1, 0)
+        doc.problems.append(Problem(Span.point(line, col), f"invalid notebook JSON: {exc.msg}"))
+        return doc
+    except (RecursionError, ValueError) as exc:
+        doc.problems.append(Problem(Span.point(0), f"invalid notebook JSON: {exc}"))
+        return doc
+    cells, key = _notebook_cells(data)
+    if cells is None:
+        doc.problems.append(Problem(Span.point(0), "not a Jupyter notebook: no list of cells"))
+        return doc
+    assert doc.cells is not None
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            doc.cells.append([])
+            continue
+        source = _cell_source(cell.get(key, cell.get("source", "")))
+        cell_lines = split_lines(source)
+        doc.cells.append(cell_lines)
+        masked = _mask_magics(cell_lines)
+        if masked is None:
+            continue
+        doc.imports.extend(find_imports("\n".join(masked), masked, cell=index))
+    return doc
+
+
+def _notebook_cells(data: object) -> tuple[list | None, str]:
+    if not isinstance(data, dict):
+        return None, "source"
+    cells = data.get("cells")
+    if isinstance(cells, list):
+        return cells, "source"
+    sheets = data.get("worksheets")  # nbformat 3
+    if isinstance(sheets, list) and sheets and isinstance(sheets[0], dict):
+        cells = sheets[0].get("cells")
+        if isinstance(cells, list):
+            return cells, "input"
+    return None, "source"
+
+
+def _cell_source(source: object) -> str:
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list):
+        return "".join(part for part in source if isinstance(part, str))
+    return ""
+
+
+def _mask_magics(lines: list[str]) -> list[str] | None:
+    """The cell's lines with IPython magics and shell escapes replaced by ``pass``
+    (same indentation, so line numbers and blocks stay); None for a non-Python cell."""
+    out = list(lines)
+    first = next((i for i, row in enumerate(lines) if row.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        magic = lines[first].lstrip()[2:].split(None, 1)
+        if not magic or magic[0] not in _PYTHON_CELL_MAGICS:
+            return None
+        out[first] = ""
+    mask: Callable[[str], str] = lambda row: row[: len(row) - len(row.lstrip())] + "pass"  # noqa: E731
+    for i, row in enumerate(out):
+        if row and _MAGIC_LINE_RX.match(row):
+            out[i] = mask(row)
+    return out
