@@ -10,6 +10,7 @@ judged as a macOS arm64 interpreter (--as-platform; this machine is Linux).
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 import zipfile
@@ -154,7 +155,7 @@ def test_fake_site_judged_as_macos_arm64(sites: dict[str, Path], key: str, flagg
 def test_foreign_tag_alone_flags_and_reads_binaries(sites: dict[str, Path]) -> None:
     """Without --all-binaries, msgpack (not a package that 'matters') is still read,
     because its tag is foreign: the native file is named in the finding."""
-    if probe.norm_arch(os.uname().machine) != "x86_64":
+    if probe.norm_arch(platform.machine()) != "x86_64":
         pytest.skip("judged as this interpreter: expects an x86_64 Linux runner")
     report = run_validation(
         sys.executable,

@@ -22,7 +22,12 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals and process 
 
 SIGILL = "import os, signal\nos.kill(os.getpid(), signal.SIGILL)\n"
 SIGSEGV = "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n"
-ABORT = "import os\nos.abort()\n"
+ABORT = (
+    "import os, sys\n"
+    "sys.stderr.write('[libprotobuf FATAL google/protobuf/x.cc:1] CHECK failed: target + size == res\\n')\n"
+    "sys.stderr.flush()\n"
+    "os.abort()\n"
+)
 METAL = (
     "raise ImportError('dlopen(/env/lib/python3.11/site-packages/tensorflow-plugins/"
     "libmetal_plugin.dylib, 0x0006): Symbol not found: _TF_GetInputPropertiesList')\n"
@@ -77,6 +82,17 @@ def test_segv_and_abort(tmp_path: Path, body: str, sig: str) -> None:
     f = _only(report, "RT006")
     assert sig in f.message and "TensorFlow" in f.message
     assert report.has_errors
+    if sig == "SIGABRT":  # the last thing the child printed is part of the message
+        assert "last output: [libprotobuf FATAL" in f.message
+
+
+def test_empty_tensorflow_folder_is_an_import_error(tmp_path: Path) -> None:
+    """Not a stand-in: the empty folder a failed uninstall leaves behind."""
+    site = tmp_path / "site-packages"
+    (site / "tensorflow").mkdir(parents=True)
+    report = _run(site)
+    f = _only(report, "RT011")
+    assert "no __version__" in f.message and "tensorflow" in f.message
 
 
 def test_numpy_crash_is_named_as_numpy(tmp_path: Path) -> None:

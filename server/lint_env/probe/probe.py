@@ -750,6 +750,17 @@ def child_tensorflow():
         tb = traceback.format_exc()
         emit("tf_import_error", {"error": short_error(exc), "traceback": tb[-STDERR_TAIL:]})
         return
+    if not hasattr(tf, "__version__"):
+        where = list(getattr(tf, "__path__", []) or [])[:1] or [getattr(tf, "__file__", None)]
+        emit(
+            "tf_import_error",
+            {
+                "error": "tensorflow at %s has no __version__: a partial or broken install"
+                " (an empty folder left by an uninstall?)" % (where[0],),
+                "traceback": "",
+            },
+        )
+        return
     emit("tf_import_s", round(time.perf_counter() - t0, 3))
     emit("tf_version", str(getattr(tf, "__version__", "")))
     emit("tf_file", getattr(tf, "__file__", None))
@@ -1076,7 +1087,7 @@ def probe(opts):
     tf_spec_found = False
     if tf_dist is None:
         for site in sites:
-            if os.path.isfile(os.path.join(site, "tensorflow", "__init__.py")):
+            if os.path.isdir(os.path.join(site, "tensorflow")):
                 tf_spec_found = True
                 break
         if not opts.sites and not tf_spec_found:
@@ -1102,7 +1113,17 @@ def probe(opts):
         "skipped": None,
     }
     versions = {}
-    for name in ("keras", "tf-keras", "numpy", "jax", "jaxlib", "torch", "tensorflow-metal"):
+    for name in (
+        "keras",
+        "tf-keras",
+        "numpy",
+        "jax",
+        "jaxlib",
+        "jax-metal",
+        "torch",
+        "openvino",
+        "tensorflow-metal",
+    ):
         if name in by_name:
             versions[name] = by_name[name]["version"]
     for d in dists:

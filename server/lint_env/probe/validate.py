@@ -446,6 +446,7 @@ def findings_from_report(report: dict[str, Any] | str) -> list[RuntimeFinding]:
     out: list[RuntimeFinding] = []
     for check in (
         _rosetta,
+        _macos_compat,
         _wheel_tags,
         _binaries,
         _conda,
@@ -492,6 +493,18 @@ def _rosetta(data: dict[str, Any]) -> list[RuntimeFinding]:
             heavy=heavy or "no TensorFlow/JAX/PyTorch",
         )
     ]
+
+
+def _macos_compat(data: dict[str, Any]) -> list[RuntimeFinding]:
+    interp = _d(data.get("interpreter"))
+    if interp.get("os") != "macos":
+        return []
+    version = str(interp.get("macos_version") or "")
+    compat = interp.get("system_version_compat")
+    if compat == "1" or version.startswith("10.16"):
+        how = "SYSTEM_VERSION_COMPAT=1 is set" if compat == "1" else "it was built with an old SDK"
+        return [_finding("RT016", version=version or "unknown", how=how)]
+    return []
 
 
 def _dist_binaries_ok(data: dict[str, Any], name: str) -> bool:
@@ -620,8 +633,18 @@ def _tensorflow_run(data: dict[str, Any]) -> list[RuntimeFinding]:
     if sig == "SIGILL":
         return [_finding("RT005", package=package, what=what, version=version, stage=stage)]
     if sig:
+        last = _last_output_line(str(run.get("stderr_tail") or ""))
+        detail = f"; last output: {last}" if last else ""
         return [
-            _finding("RT006", package=package, what=what, signal=sig, stage=stage, version=version)
+            _finding(
+                "RT006",
+                package=package,
+                what=what,
+                signal=sig,
+                stage=stage,
+                version=version,
+                detail=detail,
+            )
         ]
     rc = run.get("returncode")
     err = _d(tf.get("import_error"))
@@ -665,6 +688,15 @@ def _tensorflow_run(data: dict[str, Any]) -> list[RuntimeFinding]:
     if problems:
         out.append(_finding("RT015", package=package, version=version, problems=problems))
     return out
+
+
+def _last_output_line(tail: str) -> str:
+    """The last line a crashed child printed (e.g. "[libprotobuf FATAL …] CHECK failed")."""
+    for line in reversed(tail.splitlines()):
+        line = line.strip()
+        if line and not line.startswith(("Fatal Python error", "Current thread", "File ")):
+            return _one_line(line, 200)
+    return ""
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -796,13 +828,14 @@ def _keras_backend(data: dict[str, Any]) -> list[RuntimeFinding]:
                 problem=f"Keras {kv} accepts only {', '.join(allowed)}",
             )
         ]
-    needs = {
-        "tensorflow": TF_DISTS,
-        "jax": ("jaxlib",),
-        "torch": ("torch",),
-        "openvino": ("openvino",),
-    }.get(backend, ())
-    if needs and versions and not any(n in versions for n in needs):
+    if not versions:
+        return []
+    if backend == "tensorflow":
+        missing = [] if any(n in versions for n in TF_DISTS) else ["tensorflow"]
+    else:
+        needs = {"jax": ("jax", "jaxlib"), "torch": ("torch",), "openvino": ("openvino",)}
+        missing = [n for n in needs.get(backend, ()) if n not in versions]
+    if missing:
         return [
             _finding(
                 "RT010",
@@ -810,7 +843,7 @@ def _keras_backend(data: dict[str, Any]) -> list[RuntimeFinding]:
                 backend=backend,
                 source=source,
                 keras=str(kv),
-                problem=f"{needs[0]} is not installed in this interpreter",
+                problem=f"{' and '.join(missing)} not installed in this interpreter",
             )
         ]
     return []
