@@ -460,7 +460,8 @@ def _headers(text):
 def read_distribution(site, entry):
     path = os.path.join(site, entry)
     is_dist_info = entry.endswith(".dist-info")
-    meta = _headers(_read_text(os.path.join(path, "METADATA" if is_dist_info else "PKG-INFO")))
+    meta_name = "METADATA" if is_dist_info else "PKG-INFO"
+    meta = _headers(_read_text(os.path.join(path, meta_name), limit=64 << 10))  # headers only
     stem = entry.rsplit(".", 1)[0]
     name = meta.get("name") or stem.split("-", 1)[0]
     version = meta.get("version") or (stem.split("-", 1)[1] if "-" in stem else None)

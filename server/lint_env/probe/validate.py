@@ -251,10 +251,7 @@ def run_probe(
     if size[0] > MAX_PROBE_OUTPUT:
         return {"probe_error": f"the probe wrote more than {MAX_PROBE_OUTPUT} bytes"}
     text = b"".join(chunks).decode("utf-8", "replace").strip()
-    try:
-        data = json.loads(text) if text else None
-    except ValueError:
-        data = None
+    data = _parse_report(text)
     if not isinstance(data, dict):
         tail = " | ".join(e for e in errors[-3:] if e.strip())[:400]
         how = (
@@ -264,6 +261,16 @@ def run_probe(
         )
         return {"probe_error": f"the probe gave no report ({how}){': ' + tail if tail else ''}"}
     return data
+
+
+def _parse_report(text: str) -> Any:
+    """The probe prints one JSON line last; a sitecustomize may print before it."""
+    for candidate in (text, text.rsplit("\n", 1)[-1]):
+        try:
+            return json.loads(candidate) if candidate else None
+        except ValueError:
+            continue
+    return None
 
 
 def _signal_name(num: int) -> str:
@@ -877,7 +884,7 @@ def make_verdict(data: dict[str, Any], findings: Sequence[RuntimeFinding]) -> st
     """The one line that leads the report."""
     data = _d(data)
     if data.get("probe_error"):
-        return f"The probe failed: {data['probe_error']}"
+        return f"The probe failed: {data['probe_error']}; {_counts(findings)}"
     tf = _d(data.get("tensorflow"))
     version = _tf_version(data) or ""
     name = f"TensorFlow {version}".strip()
