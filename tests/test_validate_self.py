@@ -104,6 +104,25 @@ def test_run_returns_2_on_bad_timeout(capsys: pytest.CaptureFixture[str]) -> Non
     assert v.main(["--format", "xml"]) == 2
 
 
+def test_bad_as_platform_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert v.main(["--as-platform", "amiga-68k", "--no-tensorflow"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "expected OS-ARCH" in err[0]
+
+
+def test_missing_site_and_prefix_are_just_empty(tmp_path: Path) -> None:
+    report = run_validation(
+        sys.executable,
+        cwd=tmp_path,
+        timeout=60,
+        sites=[str(tmp_path / "nope")],
+        prefix=str(tmp_path / "nothing"),
+    )
+    assert report.data["distributions_total"] == 0
+    assert report.data["conda"]["is_conda"] is False
+    assert report.findings == []
+
+
 def test_progress_callback_sees_the_stages(tmp_path: Path) -> None:
     seen: list[str] = []
     run_validation(sys.executable, cwd=tmp_path, timeout=120, on_progress=seen.append)

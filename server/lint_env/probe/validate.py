@@ -35,6 +35,7 @@ MAX_PROBE_OUTPUT = 32 << 20  # bytes of probe JSON accepted
 REPORT_SCHEMA = 1
 
 ProgressFn = Callable[[str], None]
+AS_PLATFORM = re.compile(r"(macos|linux|windows)-(arm64|aarch64|x86_64|amd64|x86|i686|arm|armv7l)")
 
 
 class ValidationError(Exception):
@@ -309,6 +310,10 @@ def run_validation(
     Raises :class:`ValidationError` when the interpreter is not a working Python.
     """
     t0 = time.perf_counter()
+    if as_platform and not AS_PLATFORM.fullmatch(as_platform):
+        raise ValidationError(
+            f"--as-platform {as_platform!r}: expected OS-ARCH, e.g. macos-arm64, linux-x86_64"
+        )
     interp = interpreter or check_interpreter(discover_interpreter(python, cwd))
     args: list[str] = ["--tf-timeout", f"{tf_timeout_for(timeout):g}"]
     if not tensorflow:
@@ -1039,6 +1044,13 @@ def run(args: argparse.Namespace) -> int:
         interp = check_interpreter(discover_interpreter(args.python, cwd))
     except ValidationError as exc:
         print(f"lint-env validate: {exc}", file=sys.stderr)
+        return 2
+    if args.as_platform and not AS_PLATFORM.fullmatch(args.as_platform):
+        print(
+            f"lint-env validate: --as-platform {args.as_platform!r}: expected OS-ARCH,"
+            " e.g. macos-arm64, linux-x86_64",
+            file=sys.stderr,
+        )
         return 2
     print(f"lint-env validate: {interp.path} (from {interp.source})", file=sys.stderr)
 
