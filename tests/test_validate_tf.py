@@ -119,3 +119,23 @@ def test_no_tensorflow_option_skips_the_import(tf_python: Path, tmp_path: Path) 
     assert "version" not in rep.data["tensorflow"]
     assert rep.data["numpy"]["blas"] == "openblas"  # numpy still imported in the child
     assert rep.verdict.startswith("TensorFlow check skipped (--no-tensorflow)")
+
+
+def test_keras_does_not_write_into_home(
+    tf_python: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Importing Keras creates ~/.keras (and keras.json); the probe gives it a temporary
+    KERAS_HOME instead. Checked with an empty HOME, against a direct import as control."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    report = run_validation(str(tf_python), cwd=tmp_path, timeout=300)
+    assert report.data["tensorflow"]["keras_model"]["ok"] is True
+    assert list(home.iterdir()) == []
+    control = subprocess.run(
+        [str(tf_python), "-I", "-B", "-c", "import tensorflow as tf; tf.keras.layers"],
+        capture_output=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert control.returncode == 0
+    assert (home / ".keras").exists(), "control: a plain import should have created ~/.keras"
