@@ -33,12 +33,11 @@ def _verdict(data: dict) -> str:
 
 def test_gpu_run() -> None:
     assert _verdict(METAL_RUN) == (
-        "TensorFlow 2.16.2 runs on GPU:0 (METAL): 1024×1024 matmul 4.1 ms vs CPU 38.0 ms;"
-        " no problems found"
+        "TensorFlow 2.16.2 runs on GPU:0 (METAL): 1024×1024 matmul 4.1 ms vs CPU 38.0 ms"
     )
 
 
-def test_cpu_only_on_mac_mentions_the_info_finding_count_only_for_errors() -> None:
+def test_cpu_only_on_mac() -> None:
     data = {
         "interpreter": {"os": "macos", "arch": "arm64"},
         "tensorflow": {
@@ -51,44 +50,39 @@ def test_cpu_only_on_mac_mentions_the_info_finding_count_only_for_errors() -> No
             "matmul": [{"device": "/CPU:0", "n": 512, "ms": 3.21}],
         },
     }
-    assert (
-        _verdict(data)
-        == "TensorFlow 2.20.0 runs on CPU only: 512×512 matmul 3.2 ms; no problems found"
-    )
+    assert _verdict(data) == "TensorFlow 2.20.0 runs on CPU only: 512×512 matmul 3.2 ms"
     assert [f.code for f in findings_from_report(data)] == ["RT013"]
 
 
 @pytest.mark.parametrize(
-    ("tf", "start"),
+    ("tf", "verdict"),
     [
         ({"present": False, "skipped": "not installed"}, "No TensorFlow in this interpreter"),
-        ({"present": True, "skipped": "--no-tensorflow"}, "TensorFlow check skipped"),
+        ({"present": True, "skipped": "--no-tensorflow"}, "TensorFlow check skipped (--no-tensorflow)"),
         (
             {"present": True, "ran": True, "dist_version": "2.16.2", "signal": "SIGILL",
              "stage": "tensorflow-import"},
-            "TensorFlow 2.16.2 crashed with SIGILL while importing tensorflow; 1 error",
+            "TensorFlow 2.16.2 crashed with SIGILL while importing tensorflow",
         ),
         (
             {"present": True, "ran": True, "dist_version": "2.16.2", "timed_out": True,
              "signal": "SIGKILL", "stage": "tensorflow-import"},
-            "TensorFlow 2.16.2 did not answer while importing tensorflow",
+            "TensorFlow 2.16.2 did not answer while importing tensorflow (killed after the timeout)",
         ),
         (
             {"present": True, "ran": True, "dist_version": "2.18.0", "stage": "done",
              "returncode": 0, "import_error": {"error": "ImportError: boom"}},
-            "TensorFlow 2.18.0 fails to import: ImportError: boom; 1 error",
+            "TensorFlow 2.18.0 fails to import: ImportError: boom",
         ),
     ],
 )  # fmt: skip
-def test_other_endings(tf: dict, start: str) -> None:
-    assert _verdict({"tensorflow": tf}).startswith(start)
+def test_other_endings(tf: dict, verdict: str) -> None:
+    assert _verdict({"tensorflow": tf}) == verdict
 
 
 def test_probe_failure() -> None:
     data = {"probe_error": "the probe did not finish within 5 s (killed)"}
-    assert _verdict(data) == (
-        "The probe failed: the probe did not finish within 5 s (killed); 1 error"
-    )
+    assert _verdict(data) == ("The probe failed: the probe did not finish within 5 s (killed)")
 
 
 def test_report_after_noise_on_stdout() -> None:

@@ -886,10 +886,10 @@ def _counts(findings: Sequence[RuntimeFinding]) -> str:
 
 
 def make_verdict(data: dict[str, Any], findings: Sequence[RuntimeFinding]) -> str:
-    """The one line that leads the report."""
+    """The one line that leads the report (what TensorFlow does here; no counts)."""
     data = _d(data)
     if data.get("probe_error"):
-        return f"The probe failed: {data['probe_error']}; {_counts(findings)}"
+        return f"The probe failed: {data['probe_error']}"
     tf = _d(data.get("tensorflow"))
     version = _tf_version(data) or ""
     name = f"TensorFlow {version}".strip()
@@ -929,7 +929,7 @@ def make_verdict(data: dict[str, Any], findings: Sequence[RuntimeFinding]) -> st
             head = f"{name} runs on CPU only: {n}×{n} matmul {float(cpu['ms']):.1f} ms"
         else:
             head = f"{name} imports, but no matmul ran"
-    return f"{head}; {_counts(findings)}"
+    return head
 
 
 def format_text(report: ValidationReport) -> str:
@@ -985,6 +985,7 @@ def format_text(report: ValidationReport) -> str:
             parts.append(f"backend {kinfo['keras_backend']}")
         if parts:
             lines.append("Keras: " + ", ".join(parts))
+    lines.append(f"Result: {_counts(report.findings)}")
     if report.findings:
         lines.append("")
         for f in report.findings:
