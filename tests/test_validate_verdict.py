@@ -90,3 +90,9 @@ def test_report_after_noise_on_stdout() -> None:
         "probe": {"schema": 1}
     }
     assert _parse_report("no report") is None
+
+
+def test_probe_internal_error_is_reported() -> None:
+    data = {"probe": {"schema": 1}, "errors": ["KeyError: 'x'\nTraceback (most recent call last):"]}
+    (f,) = findings_from_report(data)
+    assert f.code == "RT014" and f.message == "the runtime probe failed: KeyError: 'x'"

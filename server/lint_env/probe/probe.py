@@ -1210,7 +1210,15 @@ def main(argv=None):
         return 2
     if opts.child:
         return child_main(opts)
-    report = probe(opts)
+    try:
+        report = probe(opts)
+    except Exception as exc:  # a bug or a very odd environment: still answer in JSON
+        import traceback
+
+        report = {
+            "probe": {"schema": PROBE_SCHEMA},
+            "errors": [short_error(exc) + "\n" + traceback.format_exc()[-STDERR_TAIL:]],
+        }
     sys.stdout.write(json.dumps(report, sort_keys=True, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()

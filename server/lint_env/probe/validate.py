@@ -456,6 +456,8 @@ def findings_from_report(report: dict[str, Any] | str) -> list[RuntimeFinding]:
     if data.get("probe_error"):
         return [_finding("RT014", error=data["probe_error"])]
     out: list[RuntimeFinding] = []
+    for error in _l(data.get("errors"))[:3]:  # the probe caught its own failure
+        out.append(_finding("RT014", error=_one_line(str(error).split("\n", 1)[0])))
     for check in (
         _rosetta,
         _macos_compat,
