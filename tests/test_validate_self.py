@@ -100,7 +100,8 @@ def test_not_a_python_is_a_one_line_error(tmp_path: Path, bad: str) -> None:
 
 def test_run_returns_2_on_bad_timeout(capsys: pytest.CaptureFixture[str]) -> None:
     assert v.main(["--timeout", "0"]) == 2
-    assert "--timeout must be positive" in capsys.readouterr().err
+    assert "must be positive" in capsys.readouterr().err
+    assert v.main(["--tf-timeout", "-1"]) == 2
     assert v.main(["--format", "xml"]) == 2
 
 

@@ -304,6 +304,7 @@ def run_validation(
     as_platform: str | None = None,
     all_binaries: bool = False,
     interpreter: Interpreter | None = None,
+    tf_timeout: float | None = None,
 ) -> ValidationReport:
     """Pick the interpreter (see :func:`discover_interpreter`), probe it, judge it.
 
@@ -315,7 +316,8 @@ def run_validation(
             f"--as-platform {as_platform!r}: expected OS-ARCH, e.g. macos-arm64, linux-x86_64"
         )
     interp = interpreter or check_interpreter(discover_interpreter(python, cwd))
-    args: list[str] = ["--tf-timeout", f"{tf_timeout_for(timeout):g}"]
+    child_limit = tf_timeout_for(timeout) if tf_timeout is None else min(tf_timeout, timeout)
+    args: list[str] = ["--tf-timeout", f"{child_limit:g}"]
     if not tensorflow:
         args.append("--no-tensorflow")
     for site in sites:
@@ -642,6 +644,8 @@ def _tensorflow_run(data: dict[str, Any]) -> list[RuntimeFinding]:
     version = _tf_version(data)
     if run.get("timed_out"):
         timeout = _d(_d(data.get("probe")).get("options")).get("tf_timeout")
+        if isinstance(timeout, (int, float)):
+            timeout = f"{timeout:g}"
         return [_finding("RT007", package=package, what=what, stage=stage, timeout=timeout)]
     sig = run.get("signal")
     if sig == "SIGILL":
@@ -1015,6 +1019,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"limit for the whole probe in seconds (default {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
+        "--tf-timeout",
+        type=float,
+        metavar="S",
+        help="limit for the TensorFlow child (default: --timeout minus a margin)",
+    )
+    parser.add_argument(
         "--no-tensorflow", action="store_true", help="do not import TensorFlow (numpy still runs)"
     )
     parser.add_argument("--verbose", action="store_true", help="show progress on stderr")
@@ -1038,8 +1048,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """0: no error findings; 1: error findings; 2: usage error."""
-    if args.timeout is None or args.timeout <= 0:
-        print("lint-env validate: --timeout must be positive", file=sys.stderr)
+    tf_limit = getattr(args, "tf_timeout", None)
+    if args.timeout is None or args.timeout <= 0 or (tf_limit is not None and tf_limit <= 0):
+        print("lint-env validate: --timeout/--tf-timeout must be positive", file=sys.stderr)
         return 2
     show = args.verbose or (args.format == "text" and sys.stderr.isatty())
     cwd = Path.cwd()
@@ -1072,6 +1083,7 @@ def run(args: argparse.Namespace) -> int:
         as_platform=args.as_platform,
         all_binaries=args.all_binaries,
         interpreter=interp,
+        tf_timeout=tf_limit,
     )
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
