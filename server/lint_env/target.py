@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-
 # platform name -> (sys_platform, platform_system, platform_machine, os_name, conda subdir)
 PLATFORMS: dict[str, tuple[str, str, str, str, str]] = {
     "macos-arm64": ("darwin", "Darwin", "arm64", "posix", "osx-arm64"),
@@ -104,6 +102,14 @@ class Target:
         """
         if not marker:
             return True
+        # imported here: most files have no markers, and packaging.markers is slow to import
+        from packaging.markers import (
+            InvalidMarker,
+            Marker,
+            UndefinedComparison,
+            UndefinedEnvironmentName,
+        )
+
         try:
             m = Marker(marker)
         except InvalidMarker:
@@ -160,8 +166,10 @@ class Target:
         return False
 
 
-def _evaluate_ignoring_extra(marker: Marker, env: dict[str, str]) -> bool:
+def _evaluate_ignoring_extra(marker, env: dict[str, str]) -> bool:
     """Evaluate with every extra requested: `extra == "x"` markers apply when x is asked for."""
+    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
+
     text = str(marker)
     for name in re.findall(r"extra\s*==\s*['\"]([^'\"]+)['\"]", text):
         try:
