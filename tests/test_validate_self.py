@@ -232,3 +232,16 @@ def test_python_37_is_refused_with_one_line(tmp_path: Path) -> None:
     py = _pyenv_python("3.7")
     with pytest.raises(ValidationError, match=r"Python 3\.7\.\d+; the probe needs Python 3\.8\+"):
         check_interpreter(discover_interpreter(py, tmp_path, {}))
+
+
+@pytest.mark.skipif(_python38() is None, reason="no python3.8 on this machine")
+def test_child_and_crash_handling_on_python_38(tmp_path: Path) -> None:
+    """The child/process-group code on 3.8, with a SIGILL `tensorflow` STAND-IN."""
+    site = tmp_path / "site-packages"
+    (site / "tensorflow").mkdir(parents=True)
+    (site / "tensorflow" / "__init__.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGILL)\n"
+    )
+    report = run_validation(_python38(), cwd=tmp_path, timeout=60, sites=[str(site)])
+    assert report.data["tensorflow"]["signal"] == "SIGILL"
+    assert [f.code for f in report.findings] == ["RT005"]

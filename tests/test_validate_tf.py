@@ -61,6 +61,7 @@ def test_real_tensorflow_version_and_cpu_device(report) -> None:
     assert tf["returncode"] == 0 and tf["signal"] is None and tf["stage"] == "done"
     assert {"name": "/physical_device:CPU:0", "type": "CPU", "details": {}} in tf["devices"]
     assert "is_cuda_build" in tf["build_info"]
+    assert tf["metal_dist_version"] is None and tf["metal_loaded"] is False
 
 
 def test_matmul_timed_and_tiny_model_runs(report) -> None:

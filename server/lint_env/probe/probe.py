@@ -1156,6 +1156,8 @@ def probe(opts):
                 tf[key[3:] if key.startswith("tf_") else key] = value
         else:
             report["child"] = child
+    gpus = [d for d in tf.get("devices") or [] if isinstance(d, dict) and d.get("type") == "GPU"]
+    tf["metal_loaded"] = bool(tf["metal_dist_version"]) and bool(gpus) if tf["ran"] else None
 
     report["distributions"] = [
         {
