@@ -112,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "server":
             return cmd_server(args)
+    except BrokenPipeError:  # `lint-env rules | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLEAN
     except (UsageError, ValueError, OSError) as exc:
         if getattr(args, "verbose", False):
             raise

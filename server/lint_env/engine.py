@@ -218,13 +218,22 @@ class Engine:
         for platform in self.config.targets:
             target = Target(platform, py)
             ctx = self._context(doc, target, gathered, project_docs, declared)
+            found: list[Finding] = []
             for rule in self.rules:
                 if rule.kind in ("problem", "runtime") or not rule.applies(platform, doc.kind):
                     continue
                 if not self.config.enabled(rule.code, doc.path):
                     continue
-                findings.extend(self._checks[rule.kind](rule, ctx))
+                found.extend(self._checks[rule.kind](rule, ctx))
+            findings.extend(self._yield_to_specific(found))
         return self._finish(doc, findings)
+
+    def _yield_to_specific(self, found: list[Finding]) -> list[Finding]:
+        """The generic "no wheel for the target" finding gives way to a specific rule on
+        the same requirement (TF001 says more about tensorflow==2.12 than the wheel rule)."""
+        kind = {f.code: self.rules.get(f.code).kind for f in found}
+        specific = {f.span for f in found if kind[f.code] != "wheel"}
+        return [f for f in found if kind[f.code] != "wheel" or f.span not in specific]
 
     def _context(
         self,
