@@ -229,11 +229,16 @@ class Engine:
         return self._finish(doc, findings)
 
     def _yield_to_specific(self, found: list[Finding]) -> list[Finding]:
-        """The generic "no wheel for the target" finding gives way to a specific rule on
-        the same requirement (TF001 says more about tensorflow==2.12 than the wheel rule)."""
-        kind = {f.code: self.rules.get(f.code).kind for f in found}
-        specific = {f.span for f in found if kind[f.code] != "wheel"}
-        return [f for f in found if kind[f.code] != "wheel" or f.span not in specific]
+        """The generic "no wheel for the target" rule (a `wheel` rule over every package of
+        the snapshot) gives way to any other rule on the same requirement: TF001 says more
+        about tensorflow==2.12 than "no wheel" does."""
+
+        def generic(f: Finding) -> bool:
+            rule = self.rules.get(f.code)
+            return rule is not None and rule.kind == "wheel" and rule.params["packages"] == ["*"]
+
+        specific = {f.span for f in found if not generic(f)}
+        return [f for f in found if not generic(f) or f.span not in specific]
 
     def _context(
         self,
