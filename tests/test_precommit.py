@@ -117,7 +117,9 @@ def test_try_repo_fails_on_a_broken_requirements_file_and_passes_after_the_fix(t
     work.mkdir()
     git("init", "-q", cwd=work)
     requirements = work / "requirements.txt"
-    requirements.write_text("numpy==1.26.4\ntensorflow>=>2\n", encoding="utf-8")
+    # tensorflow-gpu has no macOS arm64 build (TF005 on the default target); the
+    # second line cannot be parsed (LE001).
+    requirements.write_text("tensorflow-gpu==2.10.0\nnumpy>=>1\n", encoding="utf-8")
     git("add", "requirements.txt", cwd=work)
 
     try_repo = (sys.executable, "-m", "pre_commit", "try-repo", REPO, "lint-env", "--all-files")
@@ -125,8 +127,9 @@ def test_try_repo_fails_on_a_broken_requirements_file_and_passes_after_the_fix(t
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
     assert "requirements.txt:2:1: LE001" in output, output
+    assert "requirements.txt:1:1: TF005" in output, output
 
-    requirements.write_text("numpy==1.26.4\ntensorflow>=2.16\n", encoding="utf-8")
+    requirements.write_text("tensorflow==2.16.2\ntensorflow-metal==1.2.0\n", encoding="utf-8")
     git("add", "requirements.txt", cwd=work)
     passed = run(*try_repo, cwd=work, timeout=600)
     output = passed.stdout + passed.stderr
