@@ -5,12 +5,19 @@
 # (node --test), esbuild bundle, bundled/libs (pip install --target) from the given
 # wheel or from this checkout, vsce package -> editors/vscode/lint-env.vsix.
 # Idempotent: bundled/libs, dist/, out/ and the .vsix are rebuilt every run.
-# PYTHON selects the interpreter whose pip builds bundled/libs (default: python3).
+# PYTHON selects the interpreter whose pip builds bundled/libs (default: the repo's
+# .venv if there is one, else python3).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ext="$repo/editors/vscode"
-python="${PYTHON:-python3}"
+if [[ -n "${PYTHON:-}" ]]; then
+  python="$PYTHON"
+elif [[ -x "$repo/.venv/bin/python" ]]; then
+  python="$repo/.venv/bin/python"  # the venv .ci/run builds
+else
+  python=python3
+fi
 wheel="${1:-}"
 if [[ -n "$wheel" ]]; then
   wheel="$(cd "$(dirname "$wheel")" && pwd)/$(basename "$wheel")"
