@@ -115,8 +115,23 @@ def test_wheel_no_wheel_for_target(tmp_path):
     assert check(tmp_path, {"requirements.txt": "gamma\n"}, target="linux-x86_64") == []
 
 
+def test_wheel_finding_gives_way_to_a_specific_rule(tmp_path):
+    codes = [f.code for f in check(tmp_path, {"requirements.txt": "alpha==1.0.0\n"})]
+    assert codes == ["KV001"]  # KV001 says why; the generic no-wheel finding is dropped
+
+
+def test_wheel_cap_fix_when_a_platform_was_dropped(tmp_path):
+    # gamma's wheels are Linux-only; beta 0.9.0 is sdist-only; here: alpha on linux-x86_64
+    # has wheels up to 1.5.0 only, so alpha>=2 gets the cap <=1.5.0 (unsafe).
+    findings = check(
+        tmp_path, {"requirements.txt": "alpha>=2\n"}, target="linux-x86_64", ignore=("KV",)
+    )
+    (f,) = [x for x in findings if x.code == "KW001"]
+    assert apply_edits("alpha>=2\n", f.fixes[0].edits) == "alpha<=1.5.0\n"
+
+
 def test_wheel_floor_fix(tmp_path):
-    findings = check(tmp_path, {"requirements.txt": "alpha==1.0.0\n"})
+    findings = check(tmp_path, {"requirements.txt": "alpha==1.0.0\n"}, ignore=("KV",))
     (f,) = [x for x in findings if x.code == "KW001"]
     assert "first: 1.5.0" in f.message
     assert not f.fixes[0].safe  # changing versions is opt-in

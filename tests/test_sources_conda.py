@@ -302,3 +302,11 @@ def test_crlf_fixture_via_read_document():
 )
 def test_conda_version_translation(conda, pep440):
     assert conda_version_to_pep440(conda) == pep440
+
+
+def test_pip_comment_inside_a_quoted_item_is_a_pip_comment():
+    text = "dependencies:\n  - pip:\n    - 'numpy==1.26  # pinned'\n"
+    doc = parse(text)
+    assert doc.problems == []
+    (dep,) = doc.dependencies
+    assert dep.span == on(text, 2, "numpy==1.26")

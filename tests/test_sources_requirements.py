@@ -456,3 +456,19 @@ def test_empty_file():
     doc = parse("")
     assert doc.lines == [""]
     assert (doc.dependencies, doc.problems, doc.includes, doc.settings) == ([], [], [], [])
+
+
+def test_specifier_keeps_the_written_order_without_spaces():
+    text = "tensorflow (>= 2.9 , < 2.13)\n"
+    dep = only_dep(text)
+    assert dep.specifier == ">=2.9,<2.13"
+    assert dep.specifier_span == on(text, 0, "(>= 2.9 , < 2.13)")
+
+
+def test_line_option_after_a_requirement_is_one_problem():
+    text = "numpy==1.0 -r other.txt\nscipy\n"
+    doc = parse(text)
+    assert [d.name for d in doc.dependencies] == ["numpy", "scipy"]
+    assert doc.includes == []
+    assert [p.span for p in doc.problems] == [on(text, 0, "-r")]
+    assert "not allowed after a requirement" in doc.problems[0].message

@@ -65,6 +65,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     check.add_argument("--config", type=Path, help="pyproject.toml to read [tool.lint-env] from")
     check.add_argument("--no-color", action="store_true")
+    check.add_argument(
+        "--absolute-paths", action="store_true", help="print absolute paths (IDE output filters)"
+    )
     check.add_argument("-v", "--verbose", action="store_true", help="tracebacks on internal errors")
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -109,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "server":
             return cmd_server(args)
+    except BrokenPipeError:  # `lint-env rules | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLEAN
     except (UsageError, ValueError, OSError) as exc:
         if getattr(args, "verbose", False):
             raise
@@ -238,6 +245,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         files=len(result.files),
         color=args.output_file is None and _color(args, stream),
         fixed=fixed,
+        absolute=args.absolute_paths,
     )
     text = render(args.format, findings, ctx)
     if args.output_file is not None:

@@ -460,7 +460,8 @@ def _headers(text):
 def read_distribution(site, entry):
     path = os.path.join(site, entry)
     is_dist_info = entry.endswith(".dist-info")
-    meta = _headers(_read_text(os.path.join(path, "METADATA" if is_dist_info else "PKG-INFO")))
+    meta_name = "METADATA" if is_dist_info else "PKG-INFO"
+    meta = _headers(_read_text(os.path.join(path, meta_name), limit=64 << 10))  # headers only
     stem = entry.rsplit(".", 1)[0]
     name = meta.get("name") or stem.split("-", 1)[0]
     version = meta.get("version") or (stem.split("-", 1)[1] if "-" in stem else None)
@@ -749,6 +750,17 @@ def child_tensorflow():
 
         tb = traceback.format_exc()
         emit("tf_import_error", {"error": short_error(exc), "traceback": tb[-STDERR_TAIL:]})
+        return
+    if not hasattr(tf, "__version__"):
+        where = list(getattr(tf, "__path__", []) or [])[:1] or [getattr(tf, "__file__", None)]
+        emit(
+            "tf_import_error",
+            {
+                "error": "tensorflow at %s has no __version__: a partial or broken install"
+                " (an empty folder left by an uninstall?)" % (where[0],),
+                "traceback": "",
+            },
+        )
         return
     emit("tf_import_s", round(time.perf_counter() - t0, 3))
     emit("tf_version", str(getattr(tf, "__version__", "")))
@@ -1076,7 +1088,7 @@ def probe(opts):
     tf_spec_found = False
     if tf_dist is None:
         for site in sites:
-            if os.path.isfile(os.path.join(site, "tensorflow", "__init__.py")):
+            if os.path.isdir(os.path.join(site, "tensorflow")):
                 tf_spec_found = True
                 break
         if not opts.sites and not tf_spec_found:
@@ -1102,7 +1114,17 @@ def probe(opts):
         "skipped": None,
     }
     versions = {}
-    for name in ("keras", "tf-keras", "numpy", "jax", "jaxlib", "torch", "tensorflow-metal"):
+    for name in (
+        "keras",
+        "tf-keras",
+        "numpy",
+        "jax",
+        "jaxlib",
+        "jax-metal",
+        "torch",
+        "openvino",
+        "tensorflow-metal",
+    ):
         if name in by_name:
             versions[name] = by_name[name]["version"]
     for d in dists:
@@ -1134,6 +1156,8 @@ def probe(opts):
                 tf[key[3:] if key.startswith("tf_") else key] = value
         else:
             report["child"] = child
+    gpus = [d for d in tf.get("devices") or [] if isinstance(d, dict) and d.get("type") == "GPU"]
+    tf["metal_loaded"] = bool(tf["metal_dist_version"]) and bool(gpus) if tf["ran"] else None
 
     report["distributions"] = [
         {
@@ -1188,7 +1212,15 @@ def main(argv=None):
         return 2
     if opts.child:
         return child_main(opts)
-    report = probe(opts)
+    try:
+        report = probe(opts)
+    except Exception as exc:  # a bug or a very odd environment: still answer in JSON
+        import traceback
+
+        report = {
+            "probe": {"schema": PROBE_SCHEMA},
+            "errors": [short_error(exc) + "\n" + traceback.format_exc()[-STDERR_TAIL:]],
+        }
     sys.stdout.write(json.dumps(report, sort_keys=True, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()

@@ -35,6 +35,7 @@ MAX_PROBE_OUTPUT = 32 << 20  # bytes of probe JSON accepted
 REPORT_SCHEMA = 1
 
 ProgressFn = Callable[[str], None]
+AS_PLATFORM = re.compile(r"(macos|linux|windows)-(arm64|aarch64|x86_64|amd64|x86|i686|arm|armv7l)")
 
 
 class ValidationError(Exception):
@@ -251,10 +252,7 @@ def run_probe(
     if size[0] > MAX_PROBE_OUTPUT:
         return {"probe_error": f"the probe wrote more than {MAX_PROBE_OUTPUT} bytes"}
     text = b"".join(chunks).decode("utf-8", "replace").strip()
-    try:
-        data = json.loads(text) if text else None
-    except ValueError:
-        data = None
+    data = _parse_report(text)
     if not isinstance(data, dict):
         tail = " | ".join(e for e in errors[-3:] if e.strip())[:400]
         how = (
@@ -264,6 +262,16 @@ def run_probe(
         )
         return {"probe_error": f"the probe gave no report ({how}){': ' + tail if tail else ''}"}
     return data
+
+
+def _parse_report(text: str) -> Any:
+    """The probe prints one JSON line last; a sitecustomize may print before it."""
+    for candidate in (text, text.rsplit("\n", 1)[-1]):
+        try:
+            return json.loads(candidate) if candidate else None
+        except ValueError:
+            continue
+    return None
 
 
 def _signal_name(num: int) -> str:
@@ -296,14 +304,20 @@ def run_validation(
     as_platform: str | None = None,
     all_binaries: bool = False,
     interpreter: Interpreter | None = None,
+    tf_timeout: float | None = None,
 ) -> ValidationReport:
     """Pick the interpreter (see :func:`discover_interpreter`), probe it, judge it.
 
     Raises :class:`ValidationError` when the interpreter is not a working Python.
     """
     t0 = time.perf_counter()
+    if as_platform and not AS_PLATFORM.fullmatch(as_platform):
+        raise ValidationError(
+            f"--as-platform {as_platform!r}: expected OS-ARCH, e.g. macos-arm64, linux-x86_64"
+        )
     interp = interpreter or check_interpreter(discover_interpreter(python, cwd))
-    args: list[str] = ["--tf-timeout", f"{tf_timeout_for(timeout):g}"]
+    child_limit = tf_timeout_for(timeout) if tf_timeout is None else min(tf_timeout, timeout)
+    args: list[str] = ["--tf-timeout", f"{child_limit:g}"]
     if not tensorflow:
         args.append("--no-tensorflow")
     for site in sites:
@@ -444,8 +458,11 @@ def findings_from_report(report: dict[str, Any] | str) -> list[RuntimeFinding]:
     if data.get("probe_error"):
         return [_finding("RT014", error=data["probe_error"])]
     out: list[RuntimeFinding] = []
+    for error in _l(data.get("errors"))[:3]:  # the probe caught its own failure
+        out.append(_finding("RT014", error=_one_line(str(error).split("\n", 1)[0])))
     for check in (
         _rosetta,
+        _macos_compat,
         _wheel_tags,
         _binaries,
         _conda,
@@ -492,6 +509,18 @@ def _rosetta(data: dict[str, Any]) -> list[RuntimeFinding]:
             heavy=heavy or "no TensorFlow/JAX/PyTorch",
         )
     ]
+
+
+def _macos_compat(data: dict[str, Any]) -> list[RuntimeFinding]:
+    interp = _d(data.get("interpreter"))
+    if interp.get("os") != "macos":
+        return []
+    version = str(interp.get("macos_version") or "")
+    compat = interp.get("system_version_compat")
+    if compat == "1" or version.startswith("10.16"):
+        how = "SYSTEM_VERSION_COMPAT=1 is set" if compat == "1" else "it was built with an old SDK"
+        return [_finding("RT016", version=version or "unknown", how=how)]
+    return []
 
 
 def _dist_binaries_ok(data: dict[str, Any], name: str) -> bool:
@@ -603,22 +632,39 @@ def _what_crashed(tf: dict[str, Any]) -> tuple[str, str | None]:
 
 def _tensorflow_run(data: dict[str, Any]) -> list[RuntimeFinding]:
     tf = _d(data.get("tensorflow"))
-    if not tf.get("ran"):
+    # The child ran for TensorFlow (facts merged into "tensorflow"), or for numpy only
+    # (TensorFlow absent or skipped: its run is under "child").
+    run = tf if tf.get("ran") else _d(data.get("child"))
+    if not run.get("ran"):
         return []
-    stage = STAGES.get(str(tf.get("stage")), str(tf.get("stage") or "starting"))
-    what, package = _what_crashed(tf)
+    stage = STAGES.get(str(run.get("stage")), str(run.get("stage") or "starting"))
+    what, package = _what_crashed(run)
+    if run is not tf:
+        what, package = "numpy", "numpy"
     version = _tf_version(data)
-    if tf.get("timed_out"):
+    if run.get("timed_out"):
         timeout = _d(_d(data.get("probe")).get("options")).get("tf_timeout")
+        if isinstance(timeout, (int, float)):
+            timeout = f"{timeout:g}"
         return [_finding("RT007", package=package, what=what, stage=stage, timeout=timeout)]
-    sig = tf.get("signal")
+    sig = run.get("signal")
     if sig == "SIGILL":
         return [_finding("RT005", package=package, what=what, version=version, stage=stage)]
     if sig:
+        last = _last_output_line(str(run.get("stderr_tail") or ""))
+        detail = f"; last output: {last}" if last else ""
         return [
-            _finding("RT006", package=package, what=what, signal=sig, stage=stage, version=version)
+            _finding(
+                "RT006",
+                package=package,
+                what=what,
+                signal=sig,
+                stage=stage,
+                version=version,
+                detail=detail,
+            )
         ]
-    rc = tf.get("returncode")
+    rc = run.get("returncode")
     err = _d(tf.get("import_error"))
     if err:
         text = str(err.get("error") or "")
@@ -638,7 +684,7 @@ def _tensorflow_run(data: dict[str, Any]) -> list[RuntimeFinding]:
                 )
             ]
         return [_finding("RT011", package=package, version=version, error=_one_line(text), hint="")]
-    if isinstance(rc, int) and rc > 0 and tf.get("stage") != "done":
+    if isinstance(rc, int) and rc > 0 and run.get("stage") != "done":
         return [
             _finding(
                 "RT011",
@@ -660,6 +706,15 @@ def _tensorflow_run(data: dict[str, Any]) -> list[RuntimeFinding]:
     if problems:
         out.append(_finding("RT015", package=package, version=version, problems=problems))
     return out
+
+
+def _last_output_line(tail: str) -> str:
+    """The last line a crashed child printed (e.g. "[libprotobuf FATAL …] CHECK failed")."""
+    for line in reversed(tail.splitlines()):
+        line = line.strip()
+        if line and not line.startswith(("Fatal Python error", "Current thread", "File ")):
+            return _one_line(line, 200)
+    return ""
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -791,13 +846,14 @@ def _keras_backend(data: dict[str, Any]) -> list[RuntimeFinding]:
                 problem=f"Keras {kv} accepts only {', '.join(allowed)}",
             )
         ]
-    needs = {
-        "tensorflow": TF_DISTS,
-        "jax": ("jaxlib",),
-        "torch": ("torch",),
-        "openvino": ("openvino",),
-    }.get(backend, ())
-    if needs and versions and not any(n in versions for n in needs):
+    if not versions:
+        return []
+    if backend == "tensorflow":
+        missing = [] if any(n in versions for n in TF_DISTS) else ["tensorflow"]
+    else:
+        needs = {"jax": ("jax", "jaxlib"), "torch": ("torch",), "openvino": ("openvino",)}
+        missing = [n for n in needs.get(backend, ()) if n not in versions]
+    if missing:
         return [
             _finding(
                 "RT010",
@@ -805,7 +861,7 @@ def _keras_backend(data: dict[str, Any]) -> list[RuntimeFinding]:
                 backend=backend,
                 source=source,
                 keras=str(kv),
-                problem=f"{needs[0]} is not installed in this interpreter",
+                problem=f"{' and '.join(missing)} not installed in this interpreter",
             )
         ]
     return []
@@ -836,7 +892,7 @@ def _counts(findings: Sequence[RuntimeFinding]) -> str:
 
 
 def make_verdict(data: dict[str, Any], findings: Sequence[RuntimeFinding]) -> str:
-    """The one line that leads the report."""
+    """The one line that leads the report (what TensorFlow does here; no counts)."""
     data = _d(data)
     if data.get("probe_error"):
         return f"The probe failed: {data['probe_error']}"
@@ -879,7 +935,7 @@ def make_verdict(data: dict[str, Any], findings: Sequence[RuntimeFinding]) -> st
             head = f"{name} runs on CPU only: {n}×{n} matmul {float(cpu['ms']):.1f} ms"
         else:
             head = f"{name} imports, but no matmul ran"
-    return f"{head}; {_counts(findings)}"
+    return head
 
 
 def format_text(report: ValidationReport) -> str:
@@ -935,6 +991,7 @@ def format_text(report: ValidationReport) -> str:
             parts.append(f"backend {kinfo['keras_backend']}")
         if parts:
             lines.append("Keras: " + ", ".join(parts))
+    lines.append(f"Result: {_counts(report.findings)}")
     if report.findings:
         lines.append("")
         for f in report.findings:
@@ -962,6 +1019,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"limit for the whole probe in seconds (default {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
+        "--tf-timeout",
+        type=float,
+        metavar="S",
+        help="limit for the TensorFlow child (default: --timeout minus a margin)",
+    )
+    parser.add_argument(
         "--no-tensorflow", action="store_true", help="do not import TensorFlow (numpy still runs)"
     )
     parser.add_argument("--verbose", action="store_true", help="show progress on stderr")
@@ -985,8 +1048,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """0: no error findings; 1: error findings; 2: usage error."""
-    if args.timeout is None or args.timeout <= 0:
-        print("lint-env validate: --timeout must be positive", file=sys.stderr)
+    tf_limit = getattr(args, "tf_timeout", None)
+    if args.timeout is None or args.timeout <= 0 or (tf_limit is not None and tf_limit <= 0):
+        print("lint-env validate: --timeout/--tf-timeout must be positive", file=sys.stderr)
         return 2
     show = args.verbose or (args.format == "text" and sys.stderr.isatty())
     cwd = Path.cwd()
@@ -994,6 +1058,13 @@ def run(args: argparse.Namespace) -> int:
         interp = check_interpreter(discover_interpreter(args.python, cwd))
     except ValidationError as exc:
         print(f"lint-env validate: {exc}", file=sys.stderr)
+        return 2
+    if args.as_platform and not AS_PLATFORM.fullmatch(args.as_platform):
+        print(
+            f"lint-env validate: --as-platform {args.as_platform!r}: expected OS-ARCH,"
+            " e.g. macos-arm64, linux-x86_64",
+            file=sys.stderr,
+        )
         return 2
     print(f"lint-env validate: {interp.path} (from {interp.source})", file=sys.stderr)
 
@@ -1012,6 +1083,7 @@ def run(args: argparse.Namespace) -> int:
         as_platform=args.as_platform,
         all_binaries=args.all_binaries,
         interpreter=interp,
+        tf_timeout=tf_limit,
     )
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")

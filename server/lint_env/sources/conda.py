@@ -31,6 +31,7 @@ _VERSION_PART = re.compile(
     r"(?:(?:\s+|=)(?P<build>[^\s=]+))?\s*$"
 )
 _BRACKET_ITEM = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('[^']*'|\"[^\"]*\"|[^,\]]*)\s*,?")
+_PIP_COMMENT = re.compile(r"(?:^|(?<=\s))#")
 _CLAUSE = re.compile(rf"({_OP})?(.*)$", re.DOTALL)
 
 
@@ -195,6 +196,10 @@ class _Reader:
         if not text.strip():
             self.problem(node, "empty pip requirement")
             return
+        # conda hands these lines to pip in a requirements file: pip's comments apply.
+        comment = _PIP_COMMENT.search(text)
+        if comment:
+            text = text[: comment.start()]
         res = parse_requirement_line(text, _scalar_map(node, self.pos))
         self.doc.dependencies += res.dependencies
         self.doc.includes += res.includes

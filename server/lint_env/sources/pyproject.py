@@ -411,7 +411,8 @@ class _Reader:
                 spec = None
                 if isinstance(rp, str):
                     try:
-                        spec = str(SpecifierSet(rp.strip()))
+                        SpecifierSet(rp)
+                        spec = re.sub(r"\s+", "", rp)
                     except InvalidSpecifier:
                         spec = None
                 self.python(rp, ("project", "requires-python"), spec)

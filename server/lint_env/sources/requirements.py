@@ -230,8 +230,7 @@ def parse_pep508(
     if allow_direct and _URL_SCHEME.match(req):
         return _direct(s, m, a, b, editable=editable, source=source, key="url")
     if allow_direct and (editable or _looks_like_path(req)):
-        key = "url" if _URL_SCHEME.match(req) else "path"
-        return _direct(s, m, a, b, editable=editable, source=source, key=key)
+        return _direct(s, m, a, b, editable=editable, source=source, key="path")
     name_m = _NAME.match(req)
     if not name_m:
         if req.startswith("${"):
@@ -298,7 +297,7 @@ def parse_pep508(
         span=span,
         name_span=m.span(a + name_m.start(), a + name_m.end()),
         raw=req,
-        specifier="" if dynamic_spec else str(parsed.specifier),
+        specifier="" if dynamic_spec else _normal_spec(req[spec_a:spec_b], parsed),
         specifier_span=m.span(a + spec_a, a + spec_b) if has_spec else None,
         extras=tuple(extras),
         marker=marker or None,
@@ -306,6 +305,18 @@ def parse_pep508(
         editable=editable,
         source=source,
     )
+
+
+def _normal_spec(written: str, parsed: Requirement) -> str:
+    """The specifier in the order written, without spaces or parentheses."""
+    if not parsed.specifier:
+        return ""
+    spec = re.sub(r"\s+", "", written)
+    if spec.startswith("(") and spec.endswith(")"):
+        spec = spec[1:-1]
+    if len(spec.split(",")) != len(parsed.specifier):  # pragma: no cover - defensive
+        return str(parsed.specifier)
+    return spec
 
 
 # --- one logical line -------------------------------------------------------------
@@ -357,8 +368,8 @@ def parse_requirement_line(s: str, m: OffsetMap, *, source: str = "pip") -> Line
             else:
                 msg = f"unexpected text {tok!r} after options"
             out.problems.append(Problem(m.span(ta, tb), msg))
-            if name is None and tok.startswith("-"):
-                break  # an unknown option may take a value: one problem for the line
+            if name is not None or tok.startswith("-"):
+                break  # the option may take a value: one problem for the rest of the line
             k += 1
             continue
         takes_value = table[name][1]

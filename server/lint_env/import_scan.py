@@ -1,0 +1,273 @@
+"""Imports of many .py files and notebooks, fast: a content-hash cache and a process pool.
+
+``scan(paths, cache_dir)`` returns, for each path, the same :class:`Document` that
+``sources.read_document(path)`` gives; only the parsing of imports is skipped when the
+file's bytes were seen before.
+
+The cache is one SQLite file, ``imports.sqlite`` in ``cache_dir``. The engine passes the
+folder; with ``None`` it is ``$XDG_CACHE_HOME/lint-env`` (``~/.cache/lint-env`` when the
+variable is unset), overridable with ``LINT_ENV_CACHE_DIR``. Keys are a BLAKE2b digest of
+the parser version, the file kind and the file's bytes, so a changed file or a new parser
+version is parsed again (rows of an older parser version are dropped when the cache is
+opened). A cache that cannot be opened or written is not an error: the scan runs
+without it.
+
+Uncached files are parsed in a process pool when there are many of them
+(``POOL_THRESHOLD``) and more than one CPU; if the pool cannot start or breaks, the
+files are parsed in this process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .model import Document, Import, Kind, Problem, Span
+from .sources import detect_kind, parse_text, read_document
+from .sources.imports import PARSER_VERSION
+from .sources.text import MAX_BYTES, looks_binary
+
+POOL_THRESHOLD = 200  # uncached files before a process pool pays for its start-up
+_CHUNK = 32
+_FORMAT = 1  # of the stored rows (bump with PARSER_VERSION changes or layout changes)
+_CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("LINT_ENV_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "lint-env"
+
+
+def cache_key(data: bytes, kind: Kind) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{_FORMAT}:{PARSER_VERSION}:{kind.value}\0".encode())
+    h.update(data)
+    return h.digest()
+
+
+# --- compact form of what parsing produced ----------------------------------------
+
+
+def _pack(doc: Document) -> bytes:
+    imports = tuple(
+        (
+            i.module,
+            i.span.line,
+            i.span.col,
+            i.span.end_line,
+            i.span.end_col,
+            i.span.cell,
+            i.level,
+            i.guarded,
+            i.type_checking,
+        )
+        for i in doc.imports
+    )
+    if doc.kind is Kind.NOTEBOOK:
+        problems = tuple(
+            (
+                p.span.line,
+                p.span.col,
+                p.span.end_line,
+                p.span.end_col,
+                p.span.cell,
+                p.message,
+                p.code,
+            )
+            for p in doc.problems
+            if p.code != "LE005"  # decoding problems are added by read_document again
+        )
+        cells = None if doc.cells is None else tuple(tuple(c) for c in doc.cells)
+        return marshal.dumps((imports, problems, cells))
+    return marshal.dumps((imports,))
+
+
+def _unpack(blob: bytes, doc: Document) -> None:
+    """Fill ``doc`` (text and lines already set) from a packed row."""
+    row = marshal.loads(blob)
+    doc.imports = [
+        Import(m, Span(a, b, c, d, cell), level, g, tc)
+        for m, a, b, c, d, cell, level, g, tc in row[0]
+    ]
+    if doc.kind is Kind.NOTEBOOK:
+        doc.problems = [
+            Problem(Span(a, b, c, d, cell), msg, code) for a, b, c, d, cell, msg, code in row[1]
+        ]
+        doc.cells = None if row[2] is None else [list(c) for c in row[2]]
+
+
+# --- the cache ------------------------------------------------------------------------
+
+
+class _Cache:
+    def __init__(self, folder: Path) -> None:
+        import sqlite3
+
+        self._sqlite3 = sqlite3
+        self.db = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(folder / "imports.sqlite"), timeout=5)
+            db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS imports (key BLOB PRIMARY KEY, value BLOB)")
+            version = f"{_FORMAT}:{PARSER_VERSION}"
+            row = db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
+            if row is None or row[0] != version:
+                with db:
+                    db.execute("DELETE FROM imports")
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
+            self.db = db
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        if self.db is None or not keys:
+            return {}
+        out: dict[bytes, bytes] = {}
+        try:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                marks = ",".join("?" * len(part))
+                query = f"SELECT key, value FROM imports WHERE key IN ({marks})"
+                out.update(self.db.execute(query, part).fetchall())
+        except self._sqlite3.Error:
+            return out
+        return out
+
+    def put_many(self, rows: Iterable[tuple[bytes, bytes]]) -> None:
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO imports VALUES (?, ?)", rows)
+        except self._sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def _parse_file(item: tuple[str, str]) -> tuple[bytes, bytes] | None:
+    """Worker: read and parse one file; its cache key and packed imports (None when
+    it cannot be read)."""
+    path, kind_value = item
+    kind = Kind(kind_value)
+    try:
+        data = Path(path).read_bytes()
+        return cache_key(data, kind), _pack(read_document(Path(path), kind, data))
+    except Exception:  # a worker must never take the pool down
+        return None
+
+
+def _parse_in_pool(todo: list[tuple[str, str]], workers: int) -> list | None:
+    try:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_parse_file, todo, chunksize=_CHUNK))
+    except Exception:  # no pool here (sandbox, no /dev/shm, broken worker): go serial
+        return None
+
+
+def _workers(n: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    cpus = os.cpu_count() or 1
+    return min(cpus, 8) if n > POOL_THRESHOLD and cpus > 1 else 1
+
+
+def scan(
+    paths: Sequence[Path], cache_dir: Path | None = None, *, workers: int | None = None
+) -> dict[Path, Document]:
+    """Documents for ``paths`` (.py, .pyi, .ipynb; other files are read uncached), equal
+    to ``read_document(path)`` for each. ``workers``: processes to use for uncached
+    files (default: automatic; 1 = none)."""
+    cache = _Cache(cache_dir if cache_dir is not None else default_cache_dir())
+    try:
+        return _scan(paths, cache, workers)
+    finally:
+        cache.close()
+
+
+def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Path, Document]:
+    from .sources.text import decode, detect_newline, split_lines
+
+    docs: dict[Path, Document] = {}
+    pending: list[tuple[Path, Kind, bytes, Document]] = []  # hashed, text decoded
+    for path in paths:
+        kind = detect_kind(path, explicit=True)
+        if kind not in _CODE_KINDS:
+            docs[path] = read_document(path, kind)
+            continue
+        assert kind is not None
+        try:
+            if path.stat().st_size > MAX_BYTES:
+                docs[path] = read_document(path, kind)
+                continue
+            data = path.read_bytes()
+        except OSError:
+            docs[path] = read_document(path, kind)
+            continue
+        if len(data) > MAX_BYTES or looks_binary(data):
+            docs[path] = read_document(path, kind, data)
+            continue
+        dec = decode(data)
+        doc = Document(
+            path=path,
+            kind=kind,
+            text=dec.text,
+            lines=split_lines(dec.text),
+            cells=[] if kind is Kind.NOTEBOOK else None,
+            newline=detect_newline(dec.text),
+        )
+        doc.encoding, doc.bom, doc.newline = dec.encoding, dec.bom, dec.newline
+        if dec.lossy and kind is not Kind.NOTEBOOK:
+            doc.problems.append(
+                Problem(Span.point(0), "file is not valid UTF-8; read as Latin-1", code="LE005")
+            )
+        pending.append((path, kind, cache_key(data, kind), doc))
+        docs[path] = doc
+
+    hits = cache.get_many([key for _, _, key, _ in pending])
+    missing = [(p, k, key, d) for p, k, key, d in pending if key not in hits]
+    for _, _, key, doc in pending:
+        blob = hits.get(key)
+        if blob is not None:
+            _unpack_into(blob, doc)
+    if missing:
+        n = _workers(len(missing), workers)
+        results = None
+        if n > 1:
+            results = _parse_in_pool([(str(p), k.value) for p, k, _, _ in missing], n)
+        if results is None:
+            results = [None] * len(missing)
+        new_rows = []
+        for (path, kind, key, doc), result in zip(missing, results, strict=True):
+            if result is not None and result[0] == key:
+                blob = result[1]
+            else:  # parsed here: serial run, or the file changed under the worker
+                blob = _pack(parse_text(path, doc.text, kind))
+            _unpack_into(blob, doc)
+            new_rows.append((key, blob))
+        cache.put_many(new_rows)
+    return docs
+
+
+def _unpack_into(blob: bytes, doc: Document) -> None:
+    problems = [p for p in doc.problems if p.code == "LE005"]
+    _unpack(blob, doc)
+    if doc.kind is Kind.NOTEBOOK:
+        doc.problems = doc.problems + problems
+    else:
+        doc.problems = problems

@@ -1,0 +1,179 @@
+"""The batch import scanner: same documents as a fresh parse, a cache that is invalidated
+correctly, and a process pool that may be missing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lint_env import import_scan
+from lint_env.import_scan import scan
+from lint_env.sources import read_document
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+
+
+def _project(root: Path, n: int = 5) -> list[Path]:
+    root.mkdir(parents=True)
+    files = []
+    for i in range(n):
+        path = root / f"m{i}.py"
+        path.write_text(f"import os\ntry:\n    import mod{i}\nexcept ImportError:\n    pass\n")
+        files.append(path)
+    nb = root / "nb.ipynb"
+    shutil.copy(FIXTURES / "notebook.ipynb", nb)
+    broken = root / "broken.py"
+    shutil.copy(FIXTURES / "broken.py", broken)
+    bad_nb = root / "bad.ipynb"
+    shutil.copy(FIXTURES / "invalid.ipynb", bad_nb)
+    latin = root / "latin.py"
+    latin.write_bytes(b"# caf\xe9\nimport numpy\n")
+    crlf = root / "crlf.py"
+    crlf.write_bytes(b"\xef\xbb\xbfimport a\r\nimport b\r\n")
+    binary = root / "bin.py"
+    binary.write_bytes(b"import x\x00\x01")
+    return [*files, nb, broken, bad_nb, latin, crlf, binary]
+
+
+def test_cold_and_warm_equal_fresh_parse(tmp_path: Path):
+    files = _project(tmp_path / "p")
+    cache = tmp_path / "cache"
+    fresh = {p: read_document(p) for p in files}
+    cold = scan(files, cache)
+    assert list(cold) == files
+    assert cold == fresh
+    assert (cache / "imports.sqlite").is_file()
+    warm = scan(files, cache)
+    assert warm == fresh
+    # Spot checks so that equality cannot come from two empty results.
+    assert [i.module for i in warm[files[0]].imports] == ["os", "mod0"]
+    assert warm[files[0]].imports[1].guarded
+    assert warm[tmp_path / "p" / "nb.ipynb"].imports[0].span.cell == 1
+    assert warm[tmp_path / "p" / "bad.ipynb"].problems[0].code == "LE001"
+    assert warm[tmp_path / "p" / "latin.py"].encoding == "latin-1"
+    assert (
+        warm[tmp_path / "p" / "crlf.py"].bom and warm[tmp_path / "p" / "crlf.py"].newline == "\r\n"
+    )
+
+
+def test_warm_run_does_not_parse(tmp_path: Path, monkeypatch):
+    files = _project(tmp_path / "p")
+    cache = tmp_path / "cache"
+    scan(files, cache)
+
+    def boom(*args, **kwargs):
+        raise AssertionError("parsed although cached")
+
+    monkeypatch.setattr(import_scan, "parse_text", boom)
+    monkeypatch.setattr(import_scan, "_parse_in_pool", boom)
+    assert scan(files, cache) == {p: read_document(p) for p in files}
+
+
+def test_changed_content_is_parsed_again(tmp_path: Path):
+    files = _project(tmp_path / "p", n=2)
+    cache = tmp_path / "cache"
+    scan(files, cache)
+    files[0].write_text("import changed_module\n")
+    again = scan(files, cache)
+    assert [i.module for i in again[files[0]].imports] == ["changed_module"]
+    assert again == {p: read_document(p) for p in files}
+
+
+def test_parser_version_bump_parses_again(tmp_path: Path, monkeypatch):
+    files = _project(tmp_path / "p", n=2)
+    cache = tmp_path / "cache"
+    scan(files, cache)
+    parsed: list[Path] = []
+    real = import_scan.parse_text
+
+    def counting(path, text, kind):
+        parsed.append(path)
+        return real(path, text, kind)
+
+    monkeypatch.setattr(import_scan, "parse_text", counting)
+    scan(files, cache)
+    assert parsed == []  # all cached
+    monkeypatch.setattr(import_scan, "PARSER_VERSION", import_scan.PARSER_VERSION + 1)
+    result = scan(files, cache)
+    code = [p for p in files if p.name != "bin.py"]  # binary files are never parsed
+    assert sorted(parsed) == sorted(code)
+    assert result == {p: read_document(p) for p in files}
+
+
+def test_unwritable_cache_is_not_an_error(tmp_path: Path):
+    files = _project(tmp_path / "p", n=1)
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("")
+    assert scan(files, blocker / "cache") == {p: read_document(p) for p in files}
+
+
+def test_corrupt_cache_file_is_not_an_error(tmp_path: Path):
+    files = _project(tmp_path / "p", n=1)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "imports.sqlite").write_bytes(b"this is not a database" * 100)
+    assert scan(files, cache) == {p: read_document(p) for p in files}
+
+
+def test_process_pool(tmp_path: Path, monkeypatch):
+    files = _project(tmp_path / "p", n=40)
+    real = import_scan._parse_in_pool
+    ran: list[bool] = []
+
+    def spy(todo, workers):
+        out = real(todo, workers)
+        ran.append(out is not None and len(out) == len(todo))
+        return out
+
+    monkeypatch.setattr(import_scan, "_parse_in_pool", spy)
+    result = scan(files, tmp_path / "cache", workers=2)
+    assert ran == [True]  # the pool ran and answered for every file
+    assert result == {p: read_document(p) for p in files}
+
+
+def test_pool_that_cannot_start_falls_back(tmp_path: Path, monkeypatch):
+    import concurrent.futures
+
+    class NoPool:
+        def __init__(self, *args, **kwargs):
+            raise OSError("no processes here")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
+    files = _project(tmp_path / "p", n=30)
+    assert scan(files, tmp_path / "cache", workers=4) == {p: read_document(p) for p in files}
+
+
+def test_missing_file_and_other_kinds(tmp_path: Path):
+    missing = tmp_path / "gone.py"
+    nb = tmp_path / "x.ipynb"
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "import jax"}]}))
+    result = scan([missing, nb], tmp_path / "cache")
+    assert result[missing].problems[0].code == "LE004"
+    assert [i.module for i in result[nb].imports] == ["jax"]
+
+
+def test_default_cache_dir(monkeypatch, tmp_path: Path):
+    monkeypatch.delenv("LINT_ENV_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert import_scan.default_cache_dir() == tmp_path / "xdg" / "lint-env"
+    monkeypatch.setenv("LINT_ENV_CACHE_DIR", str(tmp_path / "own"))
+    assert import_scan.default_cache_dir() == tmp_path / "own"
+    monkeypatch.delenv("LINT_ENV_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert import_scan.default_cache_dir() == Path.home() / ".cache" / "lint-env"
+
+
+@pytest.mark.parametrize("kind", ["python", "notebook"])
+def test_cache_key_depends_on_content_kind_and_version(kind: str, monkeypatch):
+    from lint_env.model import Kind
+
+    k = Kind(kind)
+    a = import_scan.cache_key(b"import os\n", k)
+    assert a == import_scan.cache_key(b"import os\n", k)
+    assert a != import_scan.cache_key(b"import sys\n", k)
+    other = Kind.NOTEBOOK if k is Kind.PYTHON else Kind.PYTHON
+    assert a != import_scan.cache_key(b"import os\n", other)
+    monkeypatch.setattr(import_scan, "PARSER_VERSION", import_scan.PARSER_VERSION + 1)
+    assert a != import_scan.cache_key(b"import os\n", k)
