@@ -32,17 +32,32 @@ needs_import_rule = pytest.mark.skipif(
 )
 
 
-def fix_examples() -> list:
-    """(rule, example) pairs from the shipped database whose requirements-file example has a
-    hand-written ``fixed`` text and needs no other file."""
+def fix_examples(limit: int = 4) -> list:
+    """(rule, example) pairs from the shipped database: a requirements-file example with a
+    hand-written ``fixed`` text, no other files, where the rule is the only finding (so one
+    quick fix must give exactly ``fixed``)."""
+    import tempfile
+
+    from lint_env.api import Project
+    from lint_env.config import Config
+
     out = []
     for rule in RULES:
         for ex in rule.examples:
             usable = ex.expect == "bad" and ex.fixed is not None and not ex.files
-            if usable and ex.file == "requirements.txt":
-                out.append(pytest.param(rule, ex, id=rule.code))
-                break
-    return out or [pytest.param(None, None, marks=pytest.mark.skip(reason="no fixable rule yet"))]
+            if not usable or ex.file != "requirements.txt":
+                continue
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / ex.file
+                path.write_text(ex.text, encoding="utf-8")
+                cfg = Config(targets=(ex.target or rule.targets[0],), python=ex.python or "3.11")
+                found = Project(Path(tmp), cfg).check_file(path)
+            if [f.code for f in found] == [rule.code] and found[0].fixes:
+                out.append(pytest.param(rule, ex, found[0].fixes[0].safe, id=rule.code))
+            break
+        if len(out) >= limit:
+            break
+    return out or [pytest.param(None, None, None, marks=pytest.mark.skip(reason="no fix yet"))]
 
 
 REQ_TEXT = (FIXTURE / "requirements.txt").read_text()
@@ -443,29 +458,33 @@ async def test_ignore_this_rule_on_this_line(client: LanguageClient, tmp_path: P
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("rule", "example"), fix_examples())
+@pytest.mark.parametrize(("rule", "example", "safe"), fix_examples())
 async def test_quickfix_and_fix_all_give_the_rule_examples_fixed_text(
-    client: LanguageClient, tmp_path: Path, rule, example
+    client: LanguageClient, tmp_path: Path, rule, example, safe
 ):
     root = project(tmp_path)
     (root / "requirements.txt").write_text(example.text)
-    settings = {"targets": [example.target or rule.targets[0]]}
+    settings = {"targets": [example.target or rule.targets[0]], "pythonVersion": "3.11"}
     if example.python:
         settings["pythonVersion"] = example.python
     await start(client, root, vscode_caps(), {"lintEnv": settings})
     req = uri(root, "requirements.txt")
     open_doc(client, req, example.text, "pip-requirements")
     await wait_for(lambda: req in client.diagnostics)
-    mine = [d for d in client.diagnostics[req] if d.code == rule.code]
-    assert mine, [d.code for d in client.diagnostics[req]]
-    acts = await actions_at(client, req, mine[0], only=[types.CodeActionKind.QuickFix])
-    fixes = [a for a in acts if "ignore" not in a.title]
-    assert fixes and fixes[0].title.startswith(f"lint-env ({rule.code}): ")
-    (fix_all,) = await actions_at(client, req, only=["source"])
-    assert fix_all.kind == "source.fixAll.lint-env"
-    if len(mine) == 1 and len(client.diagnostics[req]) == 1:
-        assert apply_edits(example.text, edits_for(fixes[0], req)) == example.fixed
-    assert apply_edits(example.text, edits_for(fix_all, req)) == example.fixed
+    (diag,) = client.diagnostics[req]
+    assert diag.code == rule.code
+    acts = await actions_at(client, req, diag, only=[types.CodeActionKind.QuickFix])
+    fix = acts[0]
+    assert fix.title.startswith(f"lint-env ({rule.code}): ") and "ignore" not in fix.title
+    assert apply_edits(example.text, edits_for(fix, req)) == example.fixed
+    assert acts[-1].title.endswith("ignore this rule on this line")
+    fix_all = await actions_at(client, req, only=["source"])
+    if safe:
+        (only,) = fix_all
+        assert only.kind == "source.fixAll.lint-env"
+        assert apply_edits(example.text, edits_for(only, req)) == example.fixed
+    else:  # an unsafe fix is offered one by one, never applied by fix-all
+        assert list(fix_all) == []
 
 
 # --- hover, settings, commands ------------------------------------------------------------
