@@ -303,3 +303,14 @@ def test_related_information_and_notebook_cells_in_results():
     )  # fmt: skip
     assert [len(result.diagnostics[c]) for c in cells] == [0, 0, 1]
     assert result.diagnostics["cell-2"][0].range.start.character == 7
+
+
+def test_notification_futures_do_not_pile_up():
+    """pygls 2.1.1 keeps one future per notification handled by a generator handler
+    (initialized, didOpen, didChange ...); the server's protocol drops finished ones."""
+    from lint_env.lsp.server import LintEnvProtocol, LintEnvServer
+
+    ls = LintEnvServer("t", "0", protocol_cls=LintEnvProtocol)
+    for _ in range(1000):
+        ls.protocol._handle_notification(types.INITIALIZED, types.InitializedParams())
+    assert len(ls.protocol._request_futures) < LintEnvProtocol._PRUNE_EVERY

@@ -24,6 +24,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__ as VERSION
@@ -39,6 +40,26 @@ log = logging.getLogger("lint_env.lsp")
 
 REQUIREMENTS_LANGUAGES = {"pip-requirements", "requirements", "pip_requirements"}
 WORKSPACE_POLL_S = 30.0
+
+
+class LintEnvProtocol(LanguageServerProtocol):
+    """pygls 2.1.1 keeps the future of every notification served by a generator handler
+    (its built-in didOpen/didChange/didClose) in ``_request_futures`` for ever: about
+    2 MiB per 1,000 edits in any pygls server. Drop finished ones now and then."""
+
+    _PRUNE_EVERY = 64
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._notifications = 0
+
+    def _handle_notification(self, method_name: str, params: Any) -> None:
+        super()._handle_notification(method_name, params)
+        self._notifications += 1
+        if self._notifications % self._PRUNE_EVERY == 0:
+            futures = self._request_futures
+            for key in [k for k, f in futures.items() if f.done()]:
+                futures.pop(key, None)
 
 
 class LintEnvServer(LanguageServer):
@@ -491,6 +512,7 @@ def _path_of(uri: str) -> Path | None:
 server = LintEnvServer(
     "lint-env",
     VERSION,
+    protocol_cls=LintEnvProtocol,
     notebook_document_sync=types.NotebookDocumentSyncOptions(
         notebook_selector=[
             types.NotebookDocumentFilterWithCells(
