@@ -28,7 +28,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__ as VERSION
-from ..model import Finding, Severity
+from ..model import Finding, Kind, Severity
 from ..sources import detect_kind
 from . import actions, convert
 from . import validate as validation
@@ -257,9 +257,15 @@ class LintEnvServer(LanguageServer):
             self._wake(unit)
             self.deliver(unit, previous, own_change=cascade)
             if cascade:
+                # Checks of code files read the declared dependencies (and other code
+                # files); checks of dependency files never read code.
+                code_changed = is_code(unit.path)
                 for other in list(self.units.values()):
-                    if other is not unit and not other.closed:
-                        self.schedule(other, 0, cascade=False)
+                    if other is unit or other.closed:
+                        continue
+                    if code_changed and not is_code(other.path):
+                        continue
+                    self.schedule(other, self.settings.debounce, cascade=False)
         except asyncio.CancelledError:
             pass
         except Exception as exc:
@@ -488,6 +494,10 @@ class LintEnvServer(LanguageServer):
         changed = new != self.settings
         self.settings = new
         return changed
+
+
+def is_code(path: Path) -> bool:
+    return detect_kind(path) in (Kind.PYTHON, Kind.NOTEBOOK)
 
 
 def _in_thread(loop: asyncio.AbstractEventLoop) -> bool:
