@@ -40,6 +40,7 @@ log = logging.getLogger("lint_env.lsp")
 
 REQUIREMENTS_LANGUAGES = {"pip-requirements", "requirements", "pip_requirements"}
 WORKSPACE_POLL_S = 30.0
+CASCADE_DELAY_S = 0.15  # other files are re-checked after this pause in editing
 
 
 class LintEnvProtocol(LanguageServerProtocol):
@@ -214,15 +215,27 @@ class LintEnvServer(LanguageServer):
         """(Re)check ``unit`` after ``delay``; any older pending check is cancelled and
         any older result still running is dropped when it arrives."""
         unit.gen += 1
+        unit.waiting_cascade = False
         if unit.task is not None and not unit.task.done():
             unit.task.cancel()
         unit.task = asyncio.ensure_future(self._check(unit, unit.gen, delay, cascade))
+        if cascade:
+            # The user is editing: re-checks caused by other files wait until they pause.
+            for other in self.units.values():
+                if other is not unit and other.waiting_cascade:
+                    self.schedule_cascade(other)
+
+    def schedule_cascade(self, unit: Unit) -> None:
+        """Re-check ``unit`` because another file changed, after a pause in editing."""
+        self.schedule(unit, max(self.settings.debounce, CASCADE_DELAY_S), cascade=False)
+        unit.waiting_cascade = True
 
     async def _check(self, unit: Unit, gen: int, delay: float, cascade: bool) -> None:
         try:
             await asyncio.sleep(delay)
             if unit.gen != gen or unit.closed:
                 return
+            unit.waiting_cascade = False
             overlays = self._dirty_overlays()  # includes this unit's text if it changed
             _, lines = self.text_of(unit)
             encoding = self.encoding()
@@ -265,7 +278,7 @@ class LintEnvServer(LanguageServer):
                         continue
                     if code_changed and not is_code(other.path):
                         continue
-                    self.schedule(other, self.settings.debounce, cascade=False)
+                    self.schedule_cascade(other)
         except asyncio.CancelledError:
             pass
         except Exception as exc:

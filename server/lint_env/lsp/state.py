@@ -39,6 +39,7 @@ class Unit:
     result: Result | None = None
     waiters: list[asyncio.Future] = field(default_factory=list)
     closed: bool = False
+    waiting_cascade: bool = False  # a re-check for another file's edit has not started yet
 
     @property
     def uris(self) -> list[str]:
