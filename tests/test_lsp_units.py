@@ -314,3 +314,15 @@ def test_notification_futures_do_not_pile_up():
     for _ in range(1000):
         ls.protocol._handle_notification(types.INITIALIZED, types.InitializedParams())
     assert len(ls.protocol._request_futures) < LintEnvProtocol._PRUNE_EVERY
+
+
+def test_empty_editor_values_leave_the_project_config_alone():
+    from lint_env.config import Config
+
+    # What the shipped VS Code / Neovim configurations send when the user set nothing.
+    s, errors = parse_settings(
+        {"targets": [], "pythonVersion": None, "interpreter": None, "select": [], "ignore": []}
+    )
+    assert errors == [] and s == Settings()
+    project = Config(targets=("linux-x86_64",), ignore=("TF",))
+    assert s.apply(project) == project

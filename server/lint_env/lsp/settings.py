@@ -70,7 +70,9 @@ def _str_list(value: Any, key: str, errors: list[str]) -> tuple[str, ...] | None
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         errors.append(f"lintEnv.{key} must be a list of strings")
         return None
-    return tuple(value)
+    # An empty list means "not set": the project's [tool.lint-env] value applies (this is
+    # what the shipped editor configurations send by default).
+    return tuple(value) or None
 
 
 def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
