@@ -695,3 +695,18 @@ async def test_tcp_transport(tmp_path: Path):
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+@pytest.mark.asyncio
+async def test_bad_project_config_is_reported_and_defaults_apply(
+    client: LanguageClient, tmp_path: Path
+):
+    root = project(tmp_path)
+    with (root / "pyproject.toml").open("a") as f:
+        f.write('\n[tool.lint-env]\ntargets = ["amiga-68k"]\n')
+    await start(client, root, vscode_caps())
+    req = uri(root, "requirements.txt")
+    open_doc(client, req, REQ_TEXT, "pip-requirements")
+    await wait_for(lambda: req in client.diagnostics)
+    assert codes(client.diagnostics[req]) == [UNPARSABLE]
+    assert any("amiga-68k" in m.message for m in client.log_messages)

@@ -103,6 +103,7 @@ class LintEnvServer(LanguageServer):
                 self._project_error = f"lint-env core failed to start: {exc}"
                 log.exception("core failed to start")
                 self.log_error(self._project_error)
+                self.show_message(types.MessageType.Error, self._project_error)
         return self._project
 
     def ruleset(self) -> Any:
@@ -155,6 +156,21 @@ class LintEnvServer(LanguageServer):
             self.window_log_message(types.LogMessageParams(type=kind, message=message))
         except Exception:
             log.exception("cannot log to client")
+
+    def show_message(self, kind: types.MessageType, message: str) -> None:
+        """window/showMessage from any thread."""
+
+        def send() -> None:
+            try:
+                self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+            except Exception:
+                log.exception("showMessage failed")
+
+        loop = self._loop()
+        if loop is not None and _in_thread(loop):
+            loop.call_soon_threadsafe(send)
+        else:
+            send()
 
     def _loop(self) -> asyncio.AbstractEventLoop | None:
         return getattr(self, "_main_loop", None)
