@@ -326,3 +326,21 @@ def test_empty_editor_values_leave_the_project_config_alone():
     assert errors == [] and s == Settings()
     project = Config(targets=("linux-x86_64",), ignore=("TF",))
     assert s.apply(project) == project
+
+
+def test_hover_on_an_import_names_the_distribution_and_import_rules():
+    from lint_env.model import Import
+
+    rules = FakeRuleSet(
+        FakeRule("XX020", "import-mix", {"a": ["keras"], "b": ["tensorflow.keras"]}, "Mixed."),
+        FakeRule("XX021", "import", {"modules": ["kerasx"]}, "Other."),
+    )
+    doc = Document(
+        Path("t.py"), Kind.PYTHON, "", imports=[Import("keras.layers", Span(0, 0, 0, 19))]
+    )
+    info = hover(doc, [], 0, 9, ruleset=rules)
+    assert info is not None
+    assert info.markdown.startswith("**import keras.layers** — provided by `keras`")
+    assert "**XX020** Mixed." in info.markdown and "XX021" not in info.markdown
+    std = Document(Path("t.py"), Kind.PYTHON, "", imports=[Import("os.path", Span(0, 0, 0, 14))])
+    assert hover(std, [], 0, 8).markdown == "**import os.path** (standard library)"

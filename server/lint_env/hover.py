@@ -109,10 +109,41 @@ def _dependency(
 
 def _import(imp: Import, findings: Sequence[Finding], ruleset: Any) -> str:
     parts = [f"**import {imp.module}**"]
+    try:
+        from .import_map import distributions_for, is_stdlib
+
+        if imp.level == 0 and imp.module:
+            if is_stdlib(imp.top):
+                parts[0] += " (standard library)"
+            else:
+                dists = distributions_for(imp.module)
+                if dists:
+                    parts[0] += " — provided by " + ", ".join(f"`{d}`" for d in dists)
+    except Exception:  # the map is a nicety here; the hover still works without it
+        pass
     mine = [f for f in findings if _on(f.span, imp.span)]
     if mine:
         parts.append(_findings_block(mine, ruleset))
+    shown = {f.code for f in mine}
+    rules = [r for r in rules_for_module(ruleset, imp.module) if _attr(r, "code") not in shown]
+    if rules:
+        parts.append(
+            "Rules for this import:\n" + "\n".join(f"- {_rule_line(r)}" for r in rules[:8])
+        )
     return "\n\n".join(parts)
+
+
+def rules_for_module(ruleset: Any, module: str) -> list[Any]:
+    """Import rules whose module prefixes cover ``module`` (``keras`` covers ``keras.layers``)."""
+    out = []
+    for rule in _all_rules(ruleset):
+        params = _attr(rule, "params") or {}
+        if not isinstance(params, dict) or not str(_attr(rule, "kind") or "").startswith("import"):
+            continue
+        prefixes = _names(params.get("modules")) + _names(params.get("a")) + _names(params.get("b"))
+        if any(p != "*" and (module == p or module.startswith(p + ".")) for p in prefixes):
+            out.append(rule)
+    return out
 
 
 def _findings_block(findings: Iterable[Finding], ruleset: Any) -> str:
