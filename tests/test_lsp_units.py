@@ -344,3 +344,17 @@ def test_hover_on_an_import_names_the_distribution_and_import_rules():
     assert "**XX020** Mixed." in info.markdown and "XX021" not in info.markdown
     std = Document(Path("t.py"), Kind.PYTHON, "", imports=[Import("os.path", Span(0, 0, 0, 14))])
     assert hover(std, [], 0, 8).markdown == "**import os.path** (standard library)"
+
+
+def test_server_cli_usage_errors_are_one_line(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    for args in (["--tcp", "nonsense"], ["--log-file", str(tmp_path / "no" / "such" / "x.log")]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "lint_env", "server", *args],
+            capture_output=True, text=True, timeout=60, env=dict(os.environ),
+        )  # fmt: skip
+        assert proc.returncode == 2
+        assert proc.stderr.startswith("lint-env server: ") and proc.stderr.count("\n") == 1

@@ -1066,7 +1066,11 @@ def main(args: argparse.Namespace | None = None) -> int:
     handlers: list[logging.Handler] = []
     log_file = getattr(args, "log_file", None)
     if log_file:
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        try:
+            handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        except OSError as exc:
+            print(f"lint-env server: cannot write the log file: {exc}", file=sys.stderr)
+            return 2
     else:
         handlers.append(logging.StreamHandler())  # stderr: stdout is the protocol
     logging.basicConfig(level=level, handlers=handlers, format="%(asctime)s %(name)s %(message)s")
