@@ -31,7 +31,7 @@ from .text import detect_newline, offset_table, split_lines
 
 # Bump when the output of this module changes for some input (the import-scan cache
 # stores parsed imports under this version).
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_RX = re.compile(r"__import__\s*\(|import_module\s*\(")
@@ -42,6 +42,7 @@ _FROM_RX = re.compile(
 _LINE_IMPORT_RX = re.compile(r"[ \t\f]*(?:import|from)(?=[ \t\f\\(.])")
 _TOP_CONTINUE = ("else", "elif", "except", "finally", "case")
 _WS = " \t\f"
+_MAX_STATEMENT_LINES = 5000  # a parenthesised import list longer than this is not read
 
 
 class _Text:
@@ -275,6 +276,16 @@ def find_imports(text: str, lines: list[str], cell: int | None = None) -> list[I
     if "import" not in text:
         return []
     src = _Text(text, lines, cell)
+    if _fast_eligible(text):
+        found = _fast_imports(src)
+        if found is not None:
+            return found
+    return _ast_imports(src)
+
+
+def _ast_imports(src: _Text) -> list[Import]:
+    """The reference walk: the whole file through ``ast``."""
+    text = src.text
     out: list[Import] = []
     dynamic = _DYNAMIC_RX.search(text) is not None
     source, shift0 = text, 0
@@ -289,6 +300,177 @@ def find_imports(text: str, lines: list[str], cell: int | None = None) -> list[I
         _find_in_blocks(src, source, shift0, out, dynamic)
     out.sort(key=lambda i: (i.span.line, i.span.col))
     return out
+
+
+# --- the fast path ------------------------------------------------------------------
+#
+# Parsing a whole file with ``ast`` builds every expression node; only import
+# statements matter. The fast path finds the lines that start with ``import``/``from``
+# outside strings (a small lexer that only needs to know where multi-line strings
+# are), parses each such statement on its own, and reads the enclosing block headers
+# (``try:`` with its ``except`` clauses, ``if TYPE_CHECKING:``) by indentation. Files
+# with anything it does not model (an import after ``:`` or ``;`` on one line,
+# ``__import__``/``import_module`` calls, a BOM, NUL characters, quotes or ``;`` on
+# an import line) take the ``ast`` path. tests/test_sources_imports.py checks that
+# both paths agree on real code (the standard library).
+
+_UNUSUAL_RX = re.compile(
+    r"__import__\s*\(|import_module\s*\(|\x00|\A\ufeff|[:;][ \t]*(?:import|from)\b",
+    re.M,
+)
+_BARE_CR_RX = re.compile(r"\r(?!\n)")  # old Mac line ends: "^" does not see them
+_CANDIDATE_RX = re.compile(r"^[ \t\f]*(?:import|from)\b", re.M)
+_LEX_RX = re.compile(r"[\"'#]")
+_STRING_RX = {
+    '"""': re.compile(r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)', re.S),
+    "'''": re.compile(r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)", re.S),
+    '"': re.compile(r'"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"?', re.S),
+    "'": re.compile(r"'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'?", re.S),
+}
+_EOL_RX = re.compile(r"[^\r\n]*")
+_TRY_RX = re.compile(r"try[ \t]*:")
+_TC_RX = re.compile(r"(?:el)?if[ \t]+(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)?TYPE_CHECKING[ \t]*:")
+_HANDLER_NAME_RX = re.compile(r"[A-Za-z_]\w*")
+
+
+def _fast_eligible(text: str) -> bool:
+    return not _UNUSUAL_RX.search(text) and not ("\r" in text and _BARE_CR_RX.search(text))
+
+
+def _multiline_strings(text: str, end: int) -> list[tuple[int, int]]:
+    """(start, end) offsets of the string literals before ``end`` that span lines."""
+    spans: list[tuple[int, int]] = []
+    search = _LEX_RX.search
+    pos = 0
+    while pos < end:
+        m = search(text, pos)
+        if m is None:
+            break
+        i = m.start()
+        if i >= end:
+            break
+        c = text[i]
+        if c == "#":
+            pos = _EOL_RX.match(text, i).end()  # type: ignore[union-attr]
+            continue
+        rx = _STRING_RX[c * 3] if text.startswith(c * 3, i) else _STRING_RX[c]
+        sm = rx.match(text, i)
+        j = sm.end() if sm is not None else len(text)  # unterminated: to the end
+        if "\n" in text[i:j] or "\r" in text[i:j]:
+            spans.append((i, j))
+        pos = j
+    return spans
+
+
+def _indent(row: str) -> int:
+    return len(row) - len(row.lstrip(" \t\f"))
+
+
+def _fast_imports(src: _Text) -> list[Import] | None:
+    text = src.text
+    candidates = [m.start() for m in _CANDIDATE_RX.finditer(text)]
+    if not candidates:
+        return []
+    strings = _multiline_strings(text, candidates[-1])
+    string_starts = [a for a, _ in strings]
+    starts = src.starts
+    lines = src.lines
+
+    def in_string(offset: int) -> bool:
+        k = bisect.bisect_right(string_starts, offset) - 1
+        return k >= 0 and string_starts[k] < offset < strings[k][1]
+
+    def is_code_line(j: int) -> bool:
+        row = lines[j]
+        stripped = row.lstrip(" \t\f")
+        return bool(stripped) and stripped[0] != "#" and not in_string(starts[j])
+
+    out: list[Import] = []
+    done_until = -1
+    for offset in candidates:
+        if in_string(offset):
+            continue
+        line = bisect.bisect_right(starts, offset) - 1
+        if line <= done_until:
+            continue  # inside a statement already read (a parenthesised import list)
+        row = lines[line]
+        if "'" in row or '"' in row or ";" in row:
+            return None
+        indent = _indent(row)
+        stmt = [row[indent:]]
+        depth = _depth(row)
+        j = line + 1
+        while (
+            (depth > 0 or stmt[-1].rstrip().endswith("\\"))
+            and j < len(lines)
+            and j - line < _MAX_STATEMENT_LINES
+        ):
+            stmt.append(lines[j])
+            depth += _depth(lines[j])
+            j += 1
+        try:
+            tree = ast.parse("\n".join(stmt))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # not an import statement after all (or a broken one)
+        done_until = j - 1
+        guarded = tc = False
+        if indent:
+            guarded, tc = _context(lines, line, indent, is_code_line)
+        _Walker(src, out, line, indent, False).walk(tree.body, guarded, tc)
+    return out
+
+
+def _context(lines: list[str], line: int, indent: int, is_code_line) -> tuple[bool, bool]:
+    """(guarded, type_checking) for a statement at ``line``, from its block headers."""
+    guarded = tc = False
+    j = line - 1
+    while j >= 0 and indent > 0:
+        row = lines[j]
+        if not is_code_line(j):
+            j -= 1
+            continue
+        ind = _indent(row)
+        if ind >= indent:
+            j -= 1
+            continue
+        header = row[ind:]
+        if _TRY_RX.match(header):
+            guarded = guarded or _try_catches_import_error(lines, j, ind, is_code_line)
+        elif _TC_RX.match(header):
+            tc = True
+        indent = ind
+        j -= 1
+    return guarded, tc
+
+
+def _try_catches_import_error(lines: list[str], line: int, indent: int, is_code_line) -> bool:
+    j = line + 1
+    n = len(lines)
+    while j < n:
+        if not is_code_line(j):
+            j += 1
+            continue
+        row = lines[j]
+        ind = _indent(row)
+        if ind > indent:
+            j += 1
+            continue
+        if ind < indent:
+            return False
+        word = row[ind:]
+        if not word.startswith("except"):
+            return False
+        clause = word[6:]
+        k = j + 1
+        while clause.count("(") > clause.count(")") and k < n:
+            clause += " " + lines[k]
+            k += 1
+        clause = clause.split(":", 1)[0].lstrip("* \t").split(" as ", 1)[0]
+        names = _HANDLER_NAME_RX.findall(clause)
+        if not names or any(name in _IMPORT_ERRORS for name in names):
+            return True
+        j = k
+    return False
 
 
 def _find_in_blocks(src: _Text, source: str, shift0: int, out: list[Import], dynamic: bool):
@@ -329,7 +511,11 @@ def _find_in_lines(src: _Text, rows: list[str], a: int, b: int, shift0: int, out
         stmt = [row[indent:]]
         depth = _depth(row)
         j = i + 1
-        while j < b and j - i < 50 and (depth > 0 or stmt[-1].rstrip().endswith("\\")):
+        while (
+            j < b
+            and j - i < _MAX_STATEMENT_LINES
+            and (depth > 0 or stmt[-1].rstrip().endswith("\\"))
+        ):
             stmt.append(rows[j])
             depth += _depth(rows[j])
             j += 1
