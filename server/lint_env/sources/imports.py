@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import gc
 import itertools
 import json
@@ -57,7 +58,11 @@ class _Text:
     @property
     def starts(self) -> list[int]:
         if self._starts is None:
-            self._starts = offset_table(self.text)
+            if "\r" in self.text:
+                self._starts = offset_table(self.text)
+            else:  # every line ends with one "\n": sums of lengths, at C speed
+                lengths = map((1).__add__, map(len, self.lines[:-1]))
+                self._starts = list(itertools.accumulate(lengths, initial=0))
         return self._starts
 
     def char_col(self, line: int, byte_col: int) -> int:
@@ -91,12 +96,14 @@ class _Walker:
     bytes removed from the start of that first line (indentation, a BOM).
     """
 
-    def __init__(self, src: _Text, out: list[Import], line0: int, shift0: int, dynamic: bool):
+    def __init__(
+        self, src: _Text, out: list[Import], line0: int, shift0: int, dynamic: list[int] | None
+    ):
         self.src = src
         self.out = out
         self.line0 = line0
         self.shift0 = shift0
-        self.dynamic = dynamic
+        self.dynamic = dynamic  # sorted real lines with __import__( / import_module( on them
 
     def pos(self, lineno: int, col: int) -> tuple[int, int]:
         line = self.line0 + lineno - 1
@@ -175,6 +182,14 @@ class _Walker:
             for item in node:
                 self._dynamic(item, guarded, tc)
             return
+        # Only statements on the lines where such a call is written are searched.
+        lineno = getattr(node, "lineno", None)  # (a withitem has no position)
+        if lineno is not None and self.dynamic is not None:
+            first = self.line0 + lineno - 1
+            last = self.line0 + (getattr(node, "end_lineno", None) or lineno) - 1
+            k = bisect.bisect_left(self.dynamic, first)
+            if k >= len(self.dynamic) or self.dynamic[k] > last:
+                return
         for sub in ast.walk(node):
             if type(sub) is not ast.Call:
                 continue
@@ -287,7 +302,9 @@ def _ast_imports(src: _Text) -> list[Import]:
     """The reference walk: the whole file through ``ast``."""
     text = src.text
     out: list[Import] = []
-    dynamic = _DYNAMIC_RX.search(text) is not None
+    dynamic = None
+    if "__import__" in text or "import_module" in text:
+        dynamic = [src.position(m.start())[0] for m in _DYNAMIC_RX.finditer(text)] or None
     source, shift0 = text, 0
     if source.startswith("\ufeff"):
         source, shift0 = source[1:], 3
@@ -314,10 +331,7 @@ def _ast_imports(src: _Text) -> list[Import]:
 # an import line) take the ``ast`` path. tests/test_sources_imports.py checks that
 # both paths agree on real code (the standard library).
 
-_UNUSUAL_RX = re.compile(
-    r"__import__\s*\(|import_module\s*\(|\x00|\A\ufeff|[:;][ \t]*(?:import|from)\b",
-    re.M,
-)
+_ONE_LINER_RX = re.compile(r"[:;][ \t]*(?:import|from)\b")
 _BARE_CR_RX = re.compile(r"\r(?!\n)")  # old Mac line ends: "^" does not see them
 _CANDIDATE_RX = re.compile(r"^[ \t\f]*(?:import|from)\b", re.M)
 _LEX_RX = re.compile(r"[\"'#]")
@@ -333,8 +347,21 @@ _TC_RX = re.compile(r"(?:el)?if[ \t]+(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)?TYPE_CHECKIN
 _HANDLER_NAME_RX = re.compile(r"[A-Za-z_]\w*")
 
 
+@functools.lru_cache(maxsize=8192)
+def _parse_statement(stmt: str) -> ast.Module | None:
+    """One import statement (trees are only read, so equal statements share one)."""
+    try:
+        return ast.parse(stmt)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def _fast_eligible(text: str) -> bool:
-    return not _UNUSUAL_RX.search(text) and not ("\r" in text and _BARE_CR_RX.search(text))
+    if "__import__" in text or "import_module" in text or "\x00" in text:
+        return False
+    if text.startswith("\ufeff") or ("\r" in text and _BARE_CR_RX.search(text)):
+        return False
+    return _ONE_LINER_RX.search(text) is None
 
 
 def _multiline_strings(text: str, end: int) -> list[tuple[int, int]]:
@@ -380,11 +407,7 @@ def _fast_imports(src: _Text) -> list[Import] | None:
         k = bisect.bisect_right(string_starts, offset) - 1
         return k >= 0 and string_starts[k] < offset < strings[k][1]
 
-    def is_code_line(j: int) -> bool:
-        row = lines[j]
-        stripped = row.lstrip(" \t\f")
-        return bool(stripped) and stripped[0] != "#" and not in_string(starts[j])
-
+    headers: _Headers | None = None
     out: list[Import] = []
     done_until = -1
     for offset in candidates:
@@ -400,80 +423,106 @@ def _fast_imports(src: _Text) -> list[Import] | None:
         stmt = [row[indent:]]
         depth = _depth(row)
         j = line + 1
-        while (
-            (depth > 0 or stmt[-1].rstrip().endswith("\\"))
-            and j < len(lines)
-            and j - line < _MAX_STATEMENT_LINES
-        ):
+        n = len(lines)
+        while (depth > 0 or stmt[-1].rstrip().endswith("\\")) and j < n:
+            if j - line >= _MAX_STATEMENT_LINES:
+                break
             stmt.append(lines[j])
             depth += _depth(lines[j])
             j += 1
-        try:
-            tree = ast.parse("\n".join(stmt))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = _parse_statement("\n".join(stmt))
+        if tree is None:
             continue  # not an import statement after all (or a broken one)
         done_until = j - 1
         guarded = tc = False
         if indent:
-            guarded, tc = _context(lines, line, indent, is_code_line)
-        _Walker(src, out, line, indent, False).walk(tree.body, guarded, tc)
+            if headers is None:
+                # The except clauses of a try may lie after the last candidate: know
+                # every string of the file before reading headers.
+                strings[:] = _multiline_strings(text, len(text))
+                string_starts[:] = [a for a, _ in strings]
+                headers = _Headers(text, in_string)
+            guarded, tc = headers.context(line, indent)
+        _Walker(src, out, line, indent, None).walk(tree.body, guarded, tc)
     return out
 
 
-def _context(lines: list[str], line: int, indent: int, is_code_line) -> tuple[bool, bool]:
-    """(guarded, type_checking) for a statement at ``line``, from its block headers."""
-    guarded = tc = False
-    j = line - 1
-    while j >= 0 and indent > 0:
-        row = lines[j]
-        if not is_code_line(j):
-            j -= 1
-            continue
-        ind = _indent(row)
-        if ind >= indent:
-            j -= 1
-            continue
-        header = row[ind:]
-        if _TRY_RX.match(header):
-            guarded = guarded or _try_catches_import_error(lines, j, ind, is_code_line)
-        elif _TC_RX.match(header):
-            tc = True
-        indent = ind
-        j -= 1
-    return guarded, tc
+_HEADER_RX = re.compile(
+    r"^([ \t\f]*)(try|if|elif|else|except|finally|def|class|with|for|while|async|match|case)\b",
+    re.M,
+)
 
 
-def _try_catches_import_error(lines: list[str], line: int, indent: int, is_code_line) -> bool:
-    j = line + 1
-    n = len(lines)
-    while j < n:
-        if not is_code_line(j):
-            j += 1
-            continue
-        row = lines[j]
-        ind = _indent(row)
-        if ind > indent:
-            j += 1
-            continue
-        if ind < indent:
-            return False
-        word = row[ind:]
-        if not word.startswith("except"):
-            return False
-        clause = word[6:]
-        k = j + 1
-        while clause.count("(") > clause.count(")") and k < n:
-            clause += " " + lines[k]
-            k += 1
-        clause = clause.split(":", 1)[0].lstrip("* \t").split(" as ", 1)[0]
-        names = _HANDLER_NAME_RX.findall(clause)
-        if not names or any(name in _IMPORT_ERRORS for name in names):
-            return True
-        j = k
-    return False
+class _Headers:
+    """Lines that start with a compound-statement keyword (outside strings), to find the
+    blocks around a statement: the nearest one above with less indentation encloses it.
+    (In valid code any other line with less indentation would have closed the block.)"""
+
+    def __init__(self, text: str, in_string: Callable[[int], bool]) -> None:
+        self.text = text
+        self.in_string = in_string
+        self.offsets: list[int] = []
+        self.indents: list[int] = []
+        self.words: list[str] = []
+        self.ends: list[int] = []
+        for m in _HEADER_RX.finditer(text):
+            if in_string(m.start()):
+                continue
+            self.offsets.append(m.start())
+            self.indents.append(m.end(1) - m.start(1))
+            self.words.append(m.group(2))
+            self.ends.append(m.end())
+        self._lines: list[int] | None = None
+
+    def line_numbers(self) -> list[int]:
+        if self._lines is None:
+            count = self.text.count
+            lines: list[int] = []
+            prev_off, prev_line = 0, 0
+            for off in self.offsets:
+                prev_line += count("\n", prev_off, off)
+                prev_off = off
+                lines.append(prev_line)
+            self._lines = lines
+        return self._lines
+
+    def context(self, line: int, indent: int) -> tuple[bool, bool]:
+        """(guarded, type_checking) for a statement at ``line`` indented by ``indent``."""
+        guarded = tc = False
+        k = bisect.bisect_left(self.line_numbers(), line) - 1
+        while k >= 0 and indent > 0:
+            ind = self.indents[k]
+            if ind < indent:
+                word = self.words[k]
+                if word == "try" and _TRY_RX.match(self.text, self.offsets[k] + ind):
+                    guarded = guarded or self._catches_import_error(k)
+                elif word in ("if", "elif") and _TC_RX.match(self.text, self.offsets[k] + ind):
+                    tc = True
+                indent = ind
+            k -= 1
+        return guarded, tc
+
+    def _catches_import_error(self, k: int) -> bool:
+        """Do the ``except`` clauses of the ``try`` at header ``k`` catch ImportError?"""
+        indent = self.indents[k]
+        for i in range(k + 1, len(self.offsets)):
+            ind = self.indents[i]
+            if ind > indent:
+                continue
+            if ind < indent or self.words[i] != "except":
+                return False
+            end = self.text.find(":", self.ends[i])
+            clause = self.text[self.ends[i] : end if end != -1 else len(self.text)]
+            clause = clause.lstrip("* \t").split(" as ", 1)[0]
+            names = _HANDLER_NAME_RX.findall(clause)
+            if not names or any(name in _IMPORT_ERRORS for name in names):
+                return True
+        return False
 
 
-def _find_in_blocks(src: _Text, source: str, shift0: int, out: list[Import], dynamic: bool):
+def _find_in_blocks(
+    src: _Text, source: str, shift0: int, out: list[Import], dynamic: list[int] | None
+):
     """A file that does not parse: parse each top-level block on its own."""
     rows = split_lines(source)
     starts = [i for i, row in enumerate(rows) if _starts_block(row)]
@@ -522,7 +571,7 @@ def _find_in_lines(src: _Text, rows: list[str], a: int, b: int, shift0: int, out
         tree = _parse("\n".join(stmt))
         if tree is not None:
             extra = shift0 if i == 0 else 0
-            _Walker(src, out, i, indent + extra, False).walk(tree.body, False, False)
+            _Walker(src, out, i, indent + extra, None).walk(tree.body, False, False)
             i = j
         else:
             i += 1
