@@ -23,12 +23,13 @@ class CheckResult:
 
 
 class Project:
-    def __init__(self, root: Path, config: Config | None = None) -> None:
+    def __init__(self, root: Path, config: Config | None = None, rules=None) -> None:
+        """``rules``: a RuleSet to use instead of the shipped database (tests, tools)."""
         from .engine import Engine
 
         self.root = root.resolve()
         self.config = config if config is not None else load_config(self.root)
-        self._engine = Engine(self.root, self.config)
+        self._engine = Engine(self.root, self.config, rules)
 
     @property
     def engine(self):  # the Engine (typed loosely to keep this module import-light)

@@ -25,7 +25,9 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser. The options of `validate` and `server` come from their own modules,
+    imported only when that command runs (keeps pygls off the `check` start path)."""
     parser = argparse.ArgumentParser(
         prog="lint-env",
         description="Find why a Python ML environment will not work on a target "
@@ -76,25 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("-v", "--verbose", action="store_true")
 
     validate = sub.add_parser("validate", help="run the TF/Metal probe in an interpreter")
-    try:
+    server = sub.add_parser("server", help="start the language server (stdio)")
+    if command == "validate":
         from .probe import validate as probe_validate
 
         probe_validate.add_arguments(validate)
-    except ImportError:  # the probe is not part of this build
-        validate.add_argument("-v", "--verbose", action="store_true")
-
-    server = sub.add_parser("server", help="start the language server (stdio)")
-    try:
+    if command == "server":
         from .lsp import server as lsp_server
 
         lsp_server.add_arguments(server)
-    except ImportError:
-        server.add_argument("-v", "--verbose", action="store_true")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -110,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "server":
             return cmd_server(args)
+    except BrokenPipeError:  # `lint-env rules | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLEAN
     except (UsageError, ValueError, OSError) as exc:
         if getattr(args, "verbose", False):
             raise

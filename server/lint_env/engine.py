@@ -218,13 +218,27 @@ class Engine:
         for platform in self.config.targets:
             target = Target(platform, py)
             ctx = self._context(doc, target, gathered, project_docs, declared)
+            found: list[Finding] = []
             for rule in self.rules:
                 if rule.kind in ("problem", "runtime") or not rule.applies(platform, doc.kind):
                     continue
                 if not self.config.enabled(rule.code, doc.path):
                     continue
-                findings.extend(self._checks[rule.kind](rule, ctx))
+                found.extend(self._checks[rule.kind](rule, ctx))
+            findings.extend(self._yield_to_specific(found))
         return self._finish(doc, findings)
+
+    def _yield_to_specific(self, found: list[Finding]) -> list[Finding]:
+        """The generic "no wheel for the target" rule (a `wheel` rule over every package of
+        the snapshot) gives way to any other rule on the same requirement: TF001 says more
+        about tensorflow==2.12 than "no wheel" does."""
+
+        def generic(f: Finding) -> bool:
+            rule = self.rules.get(f.code)
+            return rule is not None and rule.kind == "wheel" and rule.params["packages"] == ["*"]
+
+        specific = {f.span for f in found if not generic(f)}
+        return [f for f in found if not generic(f) or f.span not in specific]
 
     def _context(
         self,

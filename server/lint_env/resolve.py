@@ -101,17 +101,29 @@ def release(name: str, version: Version) -> Release | None:
     return None
 
 
-def first_with_wheel(name: str, target: Target) -> Version | None:
-    """The first final release with a wheel that installs on the target (and its Python)."""
+def _with_wheel(name: str, target: Target) -> list[Version]:
     idx = load_package(name)
     if idx is None:
-        return None
-    for r in idx.releases:
-        if r.version.is_prerelease or r.yanked:
-            continue
-        if installable(r, target) == "wheel" and python_ok(r, target):
-            return r.version
-    return None
+        return []
+    return [
+        r.version
+        for r in idx.releases
+        if not (r.version.is_prerelease or r.yanked)
+        and installable(r, target) == "wheel"
+        and python_ok(r, target)
+    ]
+
+
+def first_with_wheel(name: str, target: Target) -> Version | None:
+    """The first final release with a wheel that installs on the target (and its Python)."""
+    found = _with_wheel(name, target)
+    return found[0] if found else None
+
+
+def last_with_wheel(name: str, target: Target) -> Version | None:
+    """The newest final release with such a wheel (a platform may have been dropped later)."""
+    found = _with_wheel(name, target)
+    return found[-1] if found else None
 
 
 def lowest_python(spec: str) -> str | None:

@@ -57,13 +57,19 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         frozenset({"broken", "fix_specifier", "version"}),
         DEP_FILES,
     ),
-    "wheel": ({"packages": (_STR_LIST, True)}, frozenset({"first", "version"}), DEP_FILES),
+    "wheel": (
+        {"packages": (_STR_LIST, True), "exclude": (_STR_LIST, False)},
+        frozenset({"first", "last", "version"}),
+        DEP_FILES,
+    ),
     "pairing": (
         {
             "a": (_STR_LIST, True),
             "b": ((str,), True),
             "table": ((list,), True),
             "mode": ((str,), False),
+            "a_pinned": ((bool,), False),
+            "a_unpinned_too": ((bool,), False),
             "fix_safe": ((bool,), False),
         },
         frozenset({"a", "a_version", "b", "pin"}),
@@ -109,7 +115,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         CODE_FILES,
     ),
     "import": (
-        {"modules": (_STR_LIST, True), "when": ((dict,), False)},
+        {"modules": (_STR_LIST, True), "when": ((dict,), False), "unless": ((dict,), False)},
         frozenset({"module"}),
         CODE_FILES,
     ),
@@ -300,7 +306,7 @@ def _rule(path: Path, index: int, raw: Any) -> Rule:
     except ValueError as exc:
         raise err("message", f"bad placeholder syntax: {exc}") from None
     unknown = sorted(used - allowed)
-    if unknown:
+    if unknown and kind != "runtime":  # the probe formats runtime messages with its own values
         raise err(
             "message",
             f"unknown placeholder {{{unknown[0]}}} (allowed: {', '.join(sorted(allowed))})",
@@ -377,9 +383,11 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
                 raise err(f"params.table[{i}]", "rows need 'versions' and 'python' specifiers")
             spec(f"params.table[{i}].versions", row["versions"])
             spec(f"params.table[{i}].python", row["python"])
-    if "when" in params:
-        for pkg, s in params["when"].items():
-            spec(f"params.when.{pkg}", s)
+    for key in ("when", "unless"):
+        value = params.get(key)
+        if isinstance(value, dict):  # exclusive's `unless` is a word, not a table
+            for pkg, s in value.items():
+                spec(f"params.{key}.{pkg}", s)
 
 
 def _examples(raw: Any, err, kind: str) -> tuple[Example, ...]:

@@ -59,21 +59,26 @@ def load_package(name: str, directory: Path | None = None) -> PackageIndex | Non
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("releases", []), list):
+        return None
     releases = []
     for r in raw.get("releases", []):
+        if not isinstance(r, dict):
+            continue
         try:
             version = Version(r["version"])
         except (InvalidVersion, KeyError, TypeError):
             continue
         try:
             rp = SpecifierSet(r["requires_python"]) if r.get("requires_python") else None
-        except InvalidSpecifier:
+        except (InvalidSpecifier, TypeError):
             rp = None
         wheels = []
-        for tag in r.get("wheels", []):
+        tags = r.get("wheels", [])
+        for tag in tags if isinstance(tags, list) else []:
             try:
                 wheels.append(Wheel.parse(tag))
-            except ValueError:
+            except (ValueError, AttributeError):
                 continue
         releases.append(
             Release(version, bool(r.get("yanked")), rp, bool(r.get("sdist")), tuple(wheels))

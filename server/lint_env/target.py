@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-
 # platform name -> (sys_platform, platform_system, platform_machine, os_name, conda subdir)
 PLATFORMS: dict[str, tuple[str, str, str, str, str]] = {
     "macos-arm64": ("darwin", "Darwin", "arm64", "posix", "osx-arm64"),
@@ -104,6 +102,14 @@ class Target:
         """
         if not marker:
             return True
+        # imported here: most files have no markers, and packaging.markers is slow to import
+        from packaging.markers import (
+            InvalidMarker,
+            Marker,
+            UndefinedComparison,
+            UndefinedEnvironmentName,
+        )
+
         try:
             m = Marker(marker)
         except InvalidMarker:
@@ -129,16 +135,17 @@ class Target:
     def _one_platform_ok(self, tag: str) -> bool:
         plat = self.platform
         if plat.startswith("macos-"):
-            if not tag.startswith("macosx_"):
+            m = re.match(r"macosx_\d+_\d+_(.+)$", tag)
+            if m is None:
                 return False
-            arch = tag.rsplit("_", 1)[-1]
+            arch = m.group(1)
             ok = {"macos-arm64": {"arm64", "universal2"}, "macos-x86_64": {"x86_64", "intel"}}
             return arch in ok[plat] or (
                 plat == "macos-x86_64" and arch in {"universal", "universal2"}
             )
         if plat.startswith("linux-"):
             arch = self.machine
-            return tag.endswith("_" + arch) and tag.startswith(("manylinux", "musllinux", "linux"))
+            return tag.endswith("_" + arch) and tag.startswith(("manylinux", "linux"))
         return tag in {"win_amd64"}
 
     def wheel_python_ok(self, python_tag: str, abi_tag: str) -> bool:
@@ -159,8 +166,10 @@ class Target:
         return False
 
 
-def _evaluate_ignoring_extra(marker: Marker, env: dict[str, str]) -> bool:
+def _evaluate_ignoring_extra(marker, env: dict[str, str]) -> bool:
     """Evaluate with every extra requested: `extra == "x"` markers apply when x is asked for."""
+    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
+
     text = str(marker)
     for name in re.findall(r"extra\s*==\s*['\"]([^'\"]+)['\"]", text):
         try:

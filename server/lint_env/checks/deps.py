@@ -10,7 +10,14 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from ..model import Dependency, Finding, Fix, Kind, Severity, TextEdit
-from ..resolve import exact_pin, first_with_wheel, installable, release, specifier
+from ..resolve import (
+    exact_pin,
+    first_with_wheel,
+    installable,
+    last_with_wheel,
+    release,
+    specifier,
+)
 from ..ruleset import Rule
 from . import Context, remove_line, set_specifier, spec_contains
 
@@ -163,7 +170,7 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
     names = rule.params["packages"]
     everything = names == ["*"]
-    pool = snapshot_packages() if everything else set(names)
+    pool = (snapshot_packages() if everything else set(names)) - set(rule.params.get("exclude", []))
     for dep in ctx.own:
         if dep.name not in pool or dep.url or dep.source != "pip":
             continue
@@ -179,13 +186,19 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
         if "wheel" in kinds and kinds[-1] != "sdist":
             continue
         first = first_with_wheel(dep.name, ctx.target)
+        last = last_with_wheel(dep.name, ctx.target)
         if "wheel" not in kinds and "sdist" not in kinds:
             severity = rule.severity
         else:
             severity = Severity.WARNING if rule.severity is Severity.ERROR else rule.severity
         fixes: tuple[Fix, ...] = ()
-        if first is not None and _only_lower_bounds(dep.specifier):
-            new = f">={first}"
+        if first is not None and first > versions[-1] and _only_lower_bounds(dep.specifier):
+            new = f">={first}"  # wheels start after the admitted versions: raise the floor
+        elif last is not None and last < versions[0]:
+            new = f"<={last}"  # wheels stopped before them (a platform was dropped): cap
+        else:
+            new = ""
+        if new:
             fixes = (
                 set_specifier(ctx.doc, dep, new, f"Change to {ctx.written_name(dep)}{new}", False),
             )
@@ -196,6 +209,7 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             fixes=fixes,
             severity=severity,
             first=str(first) if first else "none",
+            last=str(last) if last else "none",
             version=_version_text(versions, dep),
         )
 
@@ -216,6 +230,8 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if not a_deps or not b_deps:
         return
     a = a_deps[0]
+    if p.get("a_pinned", False) and exact_pin(a.specifier) is None:
+        return  # an open `a` is resolved by pip together with b's own requirement
     a_versions = ctx.versions(a)
     if not a_versions:
         return
@@ -229,7 +245,8 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         if mode == "unpinned":
             # pip takes the newest release of an unpinned b: fire when that one misses the row
-            if b.specifier or not a.specifier or spec_contains(row["b"], b_versions[-1]):
+            a_open = not a.specifier and not p.get("a_unpinned_too", False)
+            if b.specifier or a_open or spec_contains(row["b"], b_versions[-1]):
                 continue
         elif any(spec_contains(row["b"], v) for v in b_versions):
             continue

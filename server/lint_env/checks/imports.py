@@ -127,7 +127,7 @@ def mix(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 def forbidden_import(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
-    if not _when(ctx, p.get("when")):
+    if not _when(ctx, p.get("when")) or (p.get("unless") and _when(ctx, p["unless"])):
         return
     for imp in _live(ctx):
         line = ctx.doc.line_text(imp.span)

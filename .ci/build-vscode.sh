@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Build, test and package the VS Code extension (editors/vscode).
+#   .ci/build-vscode.sh [path/to/lint_env-*.whl]
+# Steps: npm ci (offline-first, default npm cache), tsc --noEmit, unit tests
+# (node --test), esbuild bundle, bundled/libs (pip install --target) from the given
+# wheel or from this checkout, vsce package -> editors/vscode/lint-env.vsix.
+# Idempotent: bundled/libs, dist/, out/ and the .vsix are rebuilt every run.
+# PYTHON selects the interpreter whose pip builds bundled/libs (default: python3).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ext="$repo/editors/vscode"
+python="${PYTHON:-python3}"
+wheel="${1:-}"
+if [[ -n "$wheel" ]]; then
+  wheel="$(cd "$(dirname "$wheel")" && pwd)/$(basename "$wheel")"
+fi
+
+cd "$ext"
+echo "== npm ci"
+npm ci --prefer-offline --no-audit --no-fund
+echo "== typecheck"
+npx tsc -p . --noEmit
+echo "== unit tests"
+rm -rf out
+npm test
+echo "== bundle"
+rm -rf dist
+npm run build
+echo "== bundled/libs"
+rm -rf bundled/libs
+mkdir -p bundled/libs
+# tomli is needed by Python 3.10 interpreters but not by the build interpreter.
+"$python" -m pip install --quiet --disable-pip-version-check --no-compile \
+  --target bundled/libs "${wheel:-$repo}" "tomli>=2.0"
+rm -rf bundled/libs/bin
+# Keep the bundle pure Python (it runs on macOS and Linux, any CPython >= 3.10):
+# PyYAML falls back to its pure-Python loader without the compiled _yaml module.
+find bundled/libs \( -name '*.so' -o -name '*.pyd' -o -name '*.dylib' \) -delete
+find bundled/libs -name __pycache__ -prune -exec rm -rf {} +
+PYTHONPATH="$ext/bundled/libs" "$python" -c 'import lint_env, pygls, lsprotocol, yaml, packaging'
+echo "== package"
+rm -f lint-env.vsix
+npm run package
+echo "built $ext/lint-env.vsix"

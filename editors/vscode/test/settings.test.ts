@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { initializationOptions, readSettings } from '../src/settings';
+
+function reader(values: Record<string, unknown>) {
+  return { get: <T>(key: string) => values[key] as T | undefined };
+}
+
+test('missing settings resolve to empty defaults', () => {
+  assert.deepEqual(readSettings(reader({})), {
+    targets: [],
+    pythonVersion: '',
+    interpreter: '',
+    select: [],
+    ignore: [],
+    path: [],
+  });
+});
+
+test('values are trimmed and non-strings dropped', () => {
+  const settings = readSettings(
+    reader({
+      targets: [' macos-arm64 ', '', 7, 'linux-x86_64'],
+      pythonVersion: ' 3.11 ',
+      interpreter: ' /opt/py/bin/python ',
+      select: 'TF',
+      ignore: null,
+      path: ['/usr/local/bin/lint-env'],
+    }),
+  );
+  assert.deepEqual(settings.targets, ['macos-arm64', 'linux-x86_64']);
+  assert.equal(settings.pythonVersion, '3.11');
+  assert.equal(settings.interpreter, '/opt/py/bin/python');
+  assert.deepEqual(settings.select, ['TF']);
+  assert.deepEqual(settings.ignore, []);
+  assert.deepEqual(settings.path, ['/usr/local/bin/lint-env']);
+});
+
+test('initializationOptions carry the server keys, not the client-only path', () => {
+  const settings = readSettings(
+    reader({ targets: ['macos-arm64'], select: ['TF'], ignore: ['LE001'], path: ['x'] }),
+  );
+  const options = initializationOptions(settings, '/envs/tf/bin/python');
+  assert.deepEqual(options, {
+    targets: ['macos-arm64'],
+    pythonVersion: null,
+    interpreter: '/envs/tf/bin/python',
+    select: ['TF'],
+    ignore: ['LE001'],
+  });
+  assert.ok(!('path' in options));
+});
+
+test('initializationOptions fall back to the interpreter setting, then null', () => {
+  const withSetting = readSettings(reader({ interpreter: '/a/python', pythonVersion: '3.10' }));
+  assert.equal(initializationOptions(withSetting, undefined).interpreter, '/a/python');
+  assert.equal(initializationOptions(withSetting, undefined).pythonVersion, '3.10');
+  assert.equal(initializationOptions(readSettings(reader({})), undefined).interpreter, null);
+});

@@ -1,0 +1,116 @@
+"""Editor settings (section ``lintEnv``) -> overrides of the project's Config.
+
+Accepted from ``initializationOptions`` (a bare object, ``{"lintEnv": {...}}`` or the
+MS-template shape ``{"settings": ..., "globalSettings": ...}``) and from
+``workspace/configuration``. A bad value is reported and ignored, never fatal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from ..config import Config
+from ..target import PLATFORMS, TargetError, parse_python_version
+
+DEFAULT_DEBOUNCE_MS = 30
+SECTION = "lintEnv"
+
+
+@dataclass(frozen=True)
+class Settings:
+    targets: tuple[str, ...] | None = None
+    python: str | None = None
+    interpreter: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    debounce_ms: int | None = None
+
+    def over(self, base: Settings) -> Settings:
+        """``self`` layered over ``base`` (None leaves base's value)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return replace(base, **{k: v for k, v in values.items() if v is not None})
+
+    @property
+    def debounce(self) -> float:
+        ms = DEFAULT_DEBOUNCE_MS if self.debounce_ms is None else self.debounce_ms
+        return max(0, ms) / 1000.0
+
+    def apply(self, config: Config) -> Config:
+        return config.merged(
+            targets=self.targets, python=self.python, select=self.select, ignore=self.ignore
+        )
+
+
+def section_of(raw: Any) -> dict[str, Any]:
+    """Find the lintEnv object inside whatever shape a client sent."""
+    if not isinstance(raw, dict):
+        return {}
+    if isinstance(raw.get(SECTION), dict):
+        return raw[SECTION]
+    merged: dict[str, Any] = {}
+    glob = raw.get("globalSettings")
+    if isinstance(glob, dict):
+        merged.update(section_of(glob) or glob)
+    settings = raw.get("settings")
+    if isinstance(settings, list) and settings and isinstance(settings[0], dict):
+        settings = settings[0]
+    if isinstance(settings, dict):
+        merged.update(section_of(settings) or settings)
+    if merged:
+        return merged
+    return raw
+
+
+def _str_list(value: Any, key: str, errors: list[str]) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        errors.append(f"lintEnv.{key} must be a list of strings")
+        return None
+    return tuple(value)
+
+
+def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
+    """Settings from a client object, and one message per value that was ignored."""
+    data = section_of(raw)
+    errors: list[str] = []
+    targets = _str_list(data.get("targets", data.get("target")), "targets", errors)
+    if targets is not None:
+        bad = [t for t in targets if t not in PLATFORMS]
+        if bad or not targets:
+            errors.append(
+                f"lintEnv.targets: unknown target {', '.join(bad) or '(empty)'}"
+                f" (known: {', '.join(PLATFORMS)})"
+            )
+            targets = None
+    python = None
+    raw_py = data.get("pythonVersion")
+    if raw_py not in (None, ""):
+        try:
+            python = parse_python_version(str(raw_py))
+        except TargetError as exc:
+            errors.append(f"lintEnv.pythonVersion: {exc}")
+    interpreter = data.get("interpreter")
+    if isinstance(interpreter, list):  # VS Code's python.interpreterPath style
+        interpreter = interpreter[0] if interpreter else None
+    if interpreter is not None and not isinstance(interpreter, str):
+        errors.append("lintEnv.interpreter must be a path")
+        interpreter = None
+    debounce = data.get("debounceMs")
+    if debounce is not None and (not isinstance(debounce, int) or isinstance(debounce, bool)):
+        errors.append("lintEnv.debounceMs must be an integer")
+        debounce = None
+    return (
+        Settings(
+            targets=targets,
+            python=python,
+            interpreter=interpreter or None,
+            select=_str_list(data.get("select"), "select", errors),
+            ignore=_str_list(data.get("ignore"), "ignore", errors),
+            debounce_ms=debounce,
+        ),
+        errors,
+    )

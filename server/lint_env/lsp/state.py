@@ -1,0 +1,107 @@
+"""What the server keeps per open document: units, results, and building results."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+
+from ..model import Finding
+from ..sources.text import split_lines
+from . import convert
+
+
+@dataclass
+class Result:
+    """Diagnostics of one unit at one generation, per client URI."""
+
+    gen: int
+    seq: int  # unique over the server's life: the pull result id
+    findings: list[Finding]
+    lines: dict[int | None, list[str]]  # cell index (None: a text file) -> lines
+    diagnostics: dict[str, list[types.Diagnostic]]
+    pairs: dict[str, list[tuple[types.Diagnostic, Finding]]]
+
+
+@dataclass
+class Unit:
+    """One checked file: an open text document, or a notebook with its cells."""
+
+    uri: str  # the URI the client sent (for notebooks: the notebook URI)
+    path: Path
+    notebook: bool = False
+    cells: list[str] = field(default_factory=list)  # cell URIs, all cells in order
+    gen: int = 0  # bumped by every (re)schedule; results of older gens are dropped
+    overlay_key: object = None  # what was last given to Project.set_overlay
+    task: asyncio.Task | None = None
+    result: Result | None = None
+    waiters: list[asyncio.Future] = field(default_factory=list)
+    closed: bool = False
+
+    @property
+    def uris(self) -> list[str]:
+        return list(self.cells) if self.notebook else [self.uri]
+
+    def cell_index(self, uri: str) -> int | None:
+        try:
+            return self.cells.index(uri)
+        except ValueError:
+            return None
+
+    def uri_for_cell(self, cell: int | None) -> str | None:
+        if not self.notebook:
+            return self.uri
+        if cell is None or not 0 <= cell < len(self.cells):
+            return None
+        return self.cells[cell]
+
+
+def lines_of(text: str) -> list[str]:
+    return split_lines(text)
+
+
+def build_result(
+    unit_uri: str,
+    uris: list[str],
+    notebook: bool,
+    gen: int,
+    seq: int,
+    findings: list[Finding],
+    lines: dict[int | None, list[str]],
+    encoding: str | None,
+    href_of,
+    uri_of_path,
+    lines_of_path,
+) -> Result:
+    """Convert findings to per-URI diagnostics (runs off the event loop)."""
+    diagnostics: dict[str, list[types.Diagnostic]] = {u: [] for u in uris}
+    pairs: dict[str, list[tuple[types.Diagnostic, Finding]]] = {u: [] for u in uris}
+    for f in findings:
+        cell = f.span.cell if notebook else None
+        if notebook:
+            if cell is None or not 0 <= cell < len(uris):
+                continue
+            uri = uris[cell]
+        else:
+            uri = unit_uri
+        rows = lines.get(cell, [])
+        related = []
+        for rel in f.related:
+            rel_uri = uri_of_path(rel.path, rel.span.cell)
+            if rel_uri is None:
+                continue
+            rel_lines = lines_of_path(rel.path, rel.span.cell)
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(
+                        uri=rel_uri, range=convert.span_to_range(rel_lines, rel.span, encoding)
+                    ),
+                    message=rel.message,
+                )
+            )
+        d = convert.diagnostic(f, rows, encoding, href_of(f.code), related)
+        diagnostics[uri].append(d)
+        pairs[uri].append((d, f))
+    return Result(gen, seq, findings, lines, diagnostics, pairs)

@@ -1,0 +1,329 @@
+"""Conda environment files (``environment.yml``).
+
+The YAML is composed, not loaded, so every node keeps its position; positions are
+taken from the marks' character index and converted with the line breaking of
+``split_lines`` (so they agree with editors even where YAML counts other line
+breaks). Dependencies are conda match specs, translated to PEP 440 where that is
+possible (``numpy=1.21`` -> ``==1.21.*``); the nested ``pip:`` list is read with the
+requirements line parser, with spans inside this file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+from ..model import Dependency, Document, Kind, Problem, Setting, Span
+from .requirements import OffsetMap, Positions, parse_requirement_line
+from .text import split_lines
+
+__all__ = ["conda_version_to_pep440", "parse_conda"]
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+_OP = r"(?:==|!=|<=|>=|~=|<|>|=)"
+_ATOM = r"[^\s,|<>=!~\[\]]+"
+_VERSION_PART = re.compile(
+    rf"(?P<sp>\s*)(?P<ver>(?:{_OP}\s*)?{_ATOM}(?:\s*[,|]\s*(?:{_OP}\s*)?{_ATOM})*)"
+    r"(?:(?:\s+|=)(?P<build>[^\s=]+))?\s*$"
+)
+_BRACKET_ITEM = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('[^']*'|\"[^\"]*\"|[^,\]]*)\s*,?")
+_PIP_COMMENT = re.compile(r"(?:^|(?<=\s))#")
+_CLAUSE = re.compile(rf"({_OP})?(.*)$", re.DOTALL)
+
+
+def conda_version_to_pep440(version: str, *, fuzzy_bare: bool = False) -> str:
+    """A conda version spec as a PEP 440 specifier, or "" when it cannot be expressed.
+
+    ``=1.21`` (and a bare version in the ``name=1.21`` form, ``fuzzy_bare``) means
+    "1.21 or any 1.21.x" -> ``==1.21.*``; a bare ``1.21`` in the space form is exact;
+    ``1.21.*`` / ``1.21*`` -> ``==1.21.*``; ``|`` (or) and versions that are not
+    PEP 440 (``1.1.1k``) give "".
+    """
+    v = re.sub(r"\s+", "", version)
+    if "|" in v:
+        return ""
+    out: list[str] = []
+    for clause in v.split(","):
+        if clause in ("", "*"):
+            continue
+        m = _CLAUSE.match(clause)
+        op, val = (m.group(1) or "", m.group(2)) if m else ("", clause)
+        if not val:
+            return ""
+        star = val.endswith("*")
+        base = val.rstrip("*").rstrip(".")
+        if op == "=" or (op == "" and fuzzy_bare):
+            if not base:
+                continue
+            out.append(f"=={base}.*")
+        elif op == "":
+            out.append(f"=={base}.*" if star else f"=={val}")
+        elif op in ("==", "!="):
+            out.append(f"{op}{base}.*" if star else f"{op}{val}")
+        else:
+            out.append(f"{op}{base}")
+    spec = ",".join(out)
+    try:
+        SpecifierSet(spec)
+    except InvalidSpecifier:
+        return ""
+    return spec
+
+
+def _scalar_map(node: Any, pos: Positions) -> OffsetMap:
+    """Where the characters of a scalar's value lie (exact for one-line plain/quoted)."""
+    start, end = node.start_mark.index, node.end_mark.index
+    value = node.value
+    first = start + (1 if node.style in ("'", '"') else 0)
+    if "\n" not in value and "\r" not in value and pos.text[first : first + len(value)] == value:
+        return OffsetMap.direct(pos, first, len(value))
+    return OffsetMap(pos, None, (start, max(start, end)))
+
+
+def _node_span(node: Any, pos: Positions) -> Span:
+    return pos.span(node.start_mark.index, max(node.start_mark.index, node.end_mark.index))
+
+
+class _Reader:
+    def __init__(self, doc: Document, pos: Positions) -> None:
+        self.doc = doc
+        self.pos = pos
+
+    def problem(self, node: Any, message: str, code: str = "LE001") -> None:
+        self.doc.problems.append(Problem(_node_span(node, self.pos), message, code))
+
+    def scalar(self, node: Any, what: str) -> str | None:
+        from yaml import ScalarNode
+
+        if not isinstance(node, ScalarNode):
+            self.problem(node, f"{what} must be a single value, not a list or mapping")
+            return None
+        return node.value
+
+    def read(self, root: Any) -> None:
+        from yaml import MappingNode
+
+        if root is None:
+            return
+        if not isinstance(root, MappingNode):
+            self.problem(
+                root,
+                "a conda environment file must be a mapping (name:, channels:, dependencies:)",
+            )
+            return
+        for key, value in root.value:
+            name = self.scalar(key, "a key")
+            if name == "name":
+                text = self.scalar(value, "name")
+                if text is not None:
+                    self.doc.settings.append(Setting("name", text, _node_span(value, self.pos)))
+            elif name == "channels":
+                for item in self.sequence(value, "channels"):
+                    text = self.scalar(item, "a channel")
+                    if text:
+                        m = _scalar_map(item, self.pos)
+                        self.doc.channels.append((text.strip(), m.span(0, len(text))))
+                    elif text is not None:
+                        self.problem(item, "empty channel")
+            elif name == "dependencies":
+                for item in self.sequence(value, "dependencies"):
+                    self.dependency(item)
+            elif name == "variables":
+                self.variables(value)
+            elif name == "platforms":
+                for item in self.sequence(value, "platforms"):
+                    text = self.scalar(item, "a platform")
+                    if text:
+                        self.doc.settings.append(
+                            Setting("platform", text.strip(), _node_span(item, self.pos))
+                        )
+
+    def sequence(self, node: Any, what: str) -> list[Any]:
+        from yaml import ScalarNode, SequenceNode
+
+        if isinstance(node, SequenceNode):
+            return list(node.value)
+        if isinstance(node, ScalarNode) and node.value == "" and node.tag.endswith(":null"):
+            return []  # "channels:" with nothing under it
+        self.problem(node, f"{what} must be a list")
+        return []
+
+    def variables(self, node: Any) -> None:
+        from yaml import MappingNode, ScalarNode
+
+        if isinstance(node, ScalarNode) and node.tag.endswith(":null"):
+            return
+        if not isinstance(node, MappingNode):
+            self.problem(node, "variables must be a mapping of NAME: value")
+            return
+        for key, value in node.value:
+            k = self.scalar(key, "a variable name")
+            v = self.scalar(value, f"variable {k}")
+            if k is None or v is None:
+                continue
+            end = max(value.end_mark.index, key.end_mark.index)
+            span = self.pos.span(key.start_mark.index, end)
+            self.doc.settings.append(Setting(k, v, span))
+
+    def dependency(self, node: Any) -> None:
+        from yaml import MappingNode, ScalarNode
+
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                k = self.scalar(key, "a key")
+                if k == "pip":
+                    for item in self.sequence(value, "pip"):
+                        self.pip_item(item)
+                elif k is not None:
+                    self.problem(key, f"unknown entry {k!r} in dependencies (expected pip:)")
+            return
+        if not isinstance(node, ScalarNode):
+            self.problem(node, "a dependency must be a match spec such as numpy=1.21")
+            return
+        if not node.value.strip():
+            self.problem(node, "empty dependency")
+            return
+        self.match_spec(node.value, _scalar_map(node, self.pos))
+
+    def pip_item(self, node: Any) -> None:
+        text = self.scalar(node, "a pip requirement")
+        if text is None:
+            return
+        if not text.strip():
+            self.problem(node, "empty pip requirement")
+            return
+        # conda hands these lines to pip in a requirements file: pip's comments apply.
+        comment = _PIP_COMMENT.search(text)
+        if comment:
+            text = text[: comment.start()]
+        res = parse_requirement_line(text, _scalar_map(node, self.pos))
+        self.doc.dependencies += res.dependencies
+        self.doc.includes += res.includes
+        self.doc.settings += res.settings
+        self.doc.problems += res.problems
+
+    def match_spec(self, s: str, m: OffsetMap) -> None:
+        a = len(s) - len(s.lstrip())
+        b = len(s.rstrip())
+        span = m.span(a, b)
+        channel = None
+        i = a
+        sep = s.find("::", a, b)
+        if sep != -1 and not any(c.isspace() for c in s[a:sep]):
+            channel = s[a:sep] or None
+            i = sep + 2
+        nm = _NAME.match(s, i, b)
+        if not nm:
+            self.doc.problems.append(
+                Problem(span, f"cannot parse conda match spec {s[a:b]!r}: expected a package name")
+            )
+            return
+        rest_a = nm.end()
+        specifier, spec_span, build = "", None, None
+        if rest_a < b and s[rest_a] == "[":
+            close = s.find("]", rest_a)
+            if close == -1 or s[close + 1 : b].strip():
+                self.doc.problems.append(Problem(span, f"cannot parse conda match spec {s[a:b]!r}"))
+                return
+            k = rest_a + 1
+            for item in _BRACKET_ITEM.finditer(s, k, close):
+                key, raw = item.group(1), item.group(2).strip()
+                va, vb = item.start(2), item.start(2) + len(raw)
+                if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+                    raw, va, vb = raw[1:-1], va + 1, vb - 1
+                if key == "version":
+                    specifier = conda_version_to_pep440(raw, fuzzy_bare=False)
+                    spec_span = m.span(va, vb)
+                elif key == "build":
+                    build = raw
+                elif key == "channel":
+                    channel = raw
+        elif rest_a < b:
+            vm = _VERSION_PART.match(s[:b], rest_a)
+            if not vm or (not vm.group("sp") and not re.match(_OP, vm.group("ver"))):
+                self.doc.problems.append(Problem(span, f"cannot parse conda match spec {s[a:b]!r}"))
+                return
+            ver = vm.group("ver")
+            fuzzy = ver.startswith("=") and not ver.startswith("==")
+            specifier = conda_version_to_pep440(ver, fuzzy_bare=fuzzy)
+            spec_span = m.span(vm.start("ver"), vm.end("ver"))
+            build = vm.group("build")
+        name = canonicalize_name(nm.group())
+        if name == "python":
+            if self.doc.python is None:
+                self.doc.python = (specifier, span)
+            return
+        self.doc.dependencies.append(
+            Dependency(
+                name=name,
+                span=span,
+                name_span=m.span(nm.start(), nm.end()),
+                raw=s[a:b],
+                specifier=specifier,
+                specifier_span=spec_span,
+                source="conda",
+                channel=channel,
+                build=build,
+            )
+        )
+
+
+def _compose(text: str, doc: Document, pos: Positions) -> Any:
+    """Compose the YAML; errors become problems and what precedes them is still read."""
+    import yaml
+
+    bad = yaml.reader.Reader.NON_PRINTABLE
+    first_bad = bad.search(text)
+    if first_bad:
+        doc.problems.append(
+            Problem(
+                pos.span(first_bad.start(), first_bad.start() + 1),
+                "control character not allowed in YAML (read as a space)",
+            )
+        )
+        text = bad.sub(" ", text)
+    source = text
+    for attempt in range(4):
+        try:
+            return yaml.compose(source, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            marks = [mk for mk in (exc.problem_mark, exc.context_mark) if mk is not None]
+            index = marks[0].index if marks else 0
+            if attempt == 0:
+                parts = [exc.context, exc.problem]
+                if parts[0] and parts[0].startswith("while "):
+                    parts[0] = None
+                what = ", ".join(p for p in parts if p) or "cannot parse"
+                line, col = pos.at(index)
+                doc.problems.append(
+                    Problem(Span.on_line(line, col, len(doc.lines[line])), f"invalid YAML: {what}")
+                )
+            # Read what precedes the line of the error.
+            cut = pos.starts[pos.at(index)[0]]
+            if cut >= len(source) and source:
+                cut = pos.starts[pos.at(len(source) - 1)[0]]
+            if cut <= 0 or cut >= len(source):
+                return None
+            source = source[:cut]
+        except (yaml.YAMLError, RecursionError, ValueError) as exc:
+            if attempt == 0:
+                doc.problems.append(Problem(Span.point(0), f"invalid YAML: {exc}"))
+            return None
+    return None
+
+
+def parse_conda(path: Path, text: str) -> Document:
+    """Parse a conda environment file. Never raises."""
+    lines = split_lines(text)
+    doc = Document(path=path, kind=Kind.CONDA, text=text, lines=lines)
+    pos = Positions(text, lines)
+    try:
+        root = _compose(text, doc, pos)
+        _Reader(doc, pos).read(root)
+    except Exception as exc:  # pragma: no cover - a bug, reported instead of raised
+        doc.problems.append(Problem(Span.point(0), f"internal error reading this file: {exc}"))
+    return doc

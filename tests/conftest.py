@@ -1,0 +1,54 @@
+"""Shared helpers. Tests run the real package: from the source tree (PYTHONPATH=server)
+during development, from the installed wheel in CI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_bytes(content.encode("utf-8"))
+    return root
+
+
+def run_cli(
+    *args: str | os.PathLike,
+    cwd: Path | None = None,
+    env: dict | None = None,
+    input: str | None = None,
+):
+    """Run `python -m lint_env ARGS` as a user would (a real process)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    full_env = {**base, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "lint_env", *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    """`project({"requirements.txt": "..."})` writes files into a fresh folder and returns it."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_tree(tmp_path, files)
+
+    return make

@@ -1,0 +1,25 @@
+"""The README's two commands are the ones CI runs (so they stay true)."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO
+
+
+def _commands(section: str) -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    part = text.split(f"## {section}", 1)[1]
+    return re.findall(r"```sh\n(.*?)\n```", part, re.S)[:1]
+
+
+def test_ci_runs_the_readme_test_command():
+    (command,) = _commands("Run the tests")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert command.strip() in ci.splitlines()
+
+
+def test_readme_try_command_checks_a_shipped_example():
+    (command,) = _commands("Try it")
+    m = re.search(r"lint-env check (\S+)", command)
+    assert m and (REPO / m.group(1)).is_dir()
