@@ -334,14 +334,17 @@ def _ast_imports(src: _Text) -> list[Import]:
 _ONE_LINER_RX = re.compile(r"[:;][ \t]*(?:import|from)\b")
 _BARE_CR_RX = re.compile(r"\r(?!\n)")  # old Mac line ends: "^" does not see them
 _CANDIDATE_RX = re.compile(r"^[ \t\f]*(?:import|from)\b", re.M)
-_LEX_RX = re.compile(r"[\"'#]")
-_STRING_RX = {
-    '"""': re.compile(r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)', re.S),
-    "'''": re.compile(r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)", re.S),
-    '"': re.compile(r'"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"?', re.S),
-    "'": re.compile(r"'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'?", re.S),
-}
-_EOL_RX = re.compile(r"[^\r\n]*")
+# String literals and comments, each one match (so that quotes in comments and "#" in
+# strings are not mistaken); an unterminated string runs to the end of its line (or, for
+# triple quotes, of the text).
+_TOKEN_RX = re.compile(
+    r'"""[^"\\]*(?:(?:\\.?|"(?!""))[^"\\]*)*(?:"""|\Z)'
+    r"|'''[^'\\]*(?:(?:\\.?|'(?!''))[^'\\]*)*(?:'''|\Z)"
+    r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)?[^"\\\r\n]*)*"?'
+    r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)?[^'\\\r\n]*)*'?"
+    r"|#[^\r\n]*",
+    re.S,
+)
 _TRY_RX = re.compile(r"try[ \t]*:")
 _TC_RX = re.compile(r"(?:el)?if[ \t]+(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)?TYPE_CHECKING[ \t]*:")
 _HANDLER_NAME_RX = re.compile(r"[A-Za-z_]\w*")
@@ -366,26 +369,13 @@ def _fast_eligible(text: str) -> bool:
 
 def _multiline_strings(text: str, end: int) -> list[tuple[int, int]]:
     """(start, end) offsets of the string literals before ``end`` that span lines."""
-    spans: list[tuple[int, int]] = []
-    search = _LEX_RX.search
-    pos = 0
-    while pos < end:
-        m = search(text, pos)
-        if m is None:
+    spans = []
+    for m in _TOKEN_RX.finditer(text):  # not bounded by ``end``: a string may run past it
+        if m.start() >= end:
             break
-        i = m.start()
-        if i >= end:
-            break
-        c = text[i]
-        if c == "#":
-            pos = _EOL_RX.match(text, i).end()  # type: ignore[union-attr]
-            continue
-        rx = _STRING_RX[c * 3] if text.startswith(c * 3, i) else _STRING_RX[c]
-        sm = rx.match(text, i)
-        j = sm.end() if sm is not None else len(text)  # unterminated: to the end
-        if "\n" in text[i:j] or "\r" in text[i:j]:
-            spans.append((i, j))
-        pos = j
+        token = m.group()
+        if "\n" in token or "\r" in token:
+            spans.append(m.span())
     return spans
 
 
@@ -461,17 +451,15 @@ class _Headers:
     def __init__(self, text: str, in_string: Callable[[int], bool]) -> None:
         self.text = text
         self.in_string = in_string
-        self.offsets: list[int] = []
-        self.indents: list[int] = []
-        self.words: list[str] = []
-        self.ends: list[int] = []
-        for m in _HEADER_RX.finditer(text):
-            if in_string(m.start()):
-                continue
-            self.offsets.append(m.start())
-            self.indents.append(m.end(1) - m.start(1))
-            self.words.append(m.group(2))
-            self.ends.append(m.end())
+        found = [
+            (m.start(), m.end(1) - m.start(), m.group(2), m.end())
+            for m in _HEADER_RX.finditer(text)
+            if not in_string(m.start())
+        ]
+        self.offsets: list[int] = [f[0] for f in found]
+        self.indents: list[int] = [f[1] for f in found]
+        self.words: list[str] = [f[2] for f in found]
+        self.ends: list[int] = [f[3] for f in found]
         self._lines: list[int] | None = None
 
     def line_numbers(self) -> list[int]:
