@@ -32,7 +32,7 @@ from .text import detect_newline, offset_table, split_lines
 
 # Bump when the output of this module changes for some input (the import-scan cache
 # stores parsed imports under this version).
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_RX = re.compile(r"__import__\s*\(|import_module\s*\(")
@@ -360,7 +360,7 @@ def _parse_statement(stmt: str) -> ast.Module | None:
 
 
 def _fast_eligible(text: str) -> bool:
-    if "__import__" in text or "import_module" in text or "\x00" in text:
+    if "\x00" in text:
         return False
     if text.startswith("\ufeff") or ("\r" in text and _BARE_CR_RX.search(text)):
         return False
@@ -386,9 +386,12 @@ def _indent(row: str) -> int:
 def _fast_imports(src: _Text) -> list[Import] | None:
     text = src.text
     candidates = [m.start() for m in _CANDIDATE_RX.finditer(text)]
-    if not candidates:
+    dynamic = []
+    if "__import__" in text or "import_module" in text:
+        dynamic = [m.start() for m in _DYNAMIC_RX.finditer(text)]
+    if not candidates and not dynamic:
         return []
-    strings = _multiline_strings(text, candidates[-1])
+    strings = _multiline_strings(text, len(text) if dynamic else candidates[-1])
     string_starts = [a for a, _ in strings]
     starts = src.starts
     lines = src.lines
@@ -397,13 +400,25 @@ def _fast_imports(src: _Text) -> list[Import] | None:
         k = bisect.bisect_right(string_starts, offset) - 1
         return k >= 0 and string_starts[k] < offset < strings[k][1]
 
-    headers: _Headers | None = None
     out: list[Import] = []
+    by_ast: list[tuple[int, int]] = []  # line ranges read by ast (dynamic imports in them)
+    if dynamic:
+        found = _dynamic_blocks(src, dynamic, in_string, out)
+        if found is None:
+            return None
+        by_ast = found
+    by_ast_starts = [a for a, _ in by_ast]
+
+    headers: _Headers | None = None
     done_until = -1
     for offset in candidates:
         if in_string(offset):
             continue
         line = bisect.bisect_right(starts, offset) - 1
+        if by_ast:
+            k = bisect.bisect_right(by_ast_starts, line) - 1
+            if k >= 0 and line < by_ast[k][1]:
+                continue
         if line <= done_until:
             continue  # inside a statement already read (a parenthesised import list)
         row = lines[line]
@@ -434,7 +449,53 @@ def _fast_imports(src: _Text) -> list[Import] | None:
                 headers = _Headers(text, in_string)
             guarded, tc = headers.context(line, indent)
         _Walker(src, out, line, indent, None).walk(tree.body, guarded, tc)
+    if by_ast:
+        out.sort(key=lambda i: (i.span.line, i.span.col))
     return out
+
+
+def _dynamic_blocks(
+    src: _Text, offsets: list[int], in_string: Callable[[int], bool], out: list[Import]
+) -> list[tuple[int, int]] | None:
+    """``__import__(``/``import_module(`` calls need expressions: the top-level blocks
+    that contain them are parsed with ``ast`` (imports found there go to ``out``). Returns
+    the line ranges of those blocks, or None when a block does not parse on its own."""
+    lines, starts = src.lines, src.starts
+    bounds = _top_level_starts(lines, starts, in_string)
+    if not bounds or bounds[0] != 0:
+        bounds.insert(0, 0)
+    dyn_lines = sorted({bisect.bisect_right(starts, o) - 1 for o in offsets})
+    ranges: list[tuple[int, int]] = []
+    for ln in dyn_lines:
+        k = bisect.bisect_right(bounds, ln) - 1
+        block = (bounds[k], bounds[k + 1] if k + 1 < len(bounds) else len(lines))
+        if not ranges or ranges[-1] != block:
+            ranges.append(block)
+    for a, b in ranges:
+        tree = _parse("\n".join(lines[a:b]))
+        if tree is None:
+            return None
+        _Walker(src, out, a, 0, dyn_lines).walk(tree.body, False, False)
+    return ranges
+
+
+def _top_level_starts(
+    lines: list[str], starts: list[int], in_string: Callable[[int], bool]
+) -> list[int]:
+    """Lines that begin a top-level statement (decorators and their def/class together)."""
+    bounds: list[int] = []
+    in_decorators = False
+    for i, row in enumerate(lines):
+        if not row or row[0] in " \t\f#)]}" or in_string(starts[i]):
+            continue
+        word = row.split(None, 1)[0].split(":", 1)[0]
+        if word in _TOP_CONTINUE:
+            continue
+        decorator = row.startswith("@")
+        if not in_decorators:
+            bounds.append(i)
+        in_decorators = decorator
+    return bounds
 
 
 _HEADER_RX = re.compile(
