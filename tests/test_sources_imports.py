@@ -380,6 +380,10 @@ def test_fast_path_agrees_with_the_ast_walk_on_real_code():
         "try:\n    import real\nexcept* ImportError:\n    pass\n",
         "from a import (b,  # c (\n    d)\nimport real\n",
         "raise X \\\n    from e\nimport real\n",
+        "import os\n@dec\ndef f():\n    try:\n        m = import_module('real')\n"
+        "    except ImportError:\n        pass\n",
+        "x = __import__('real')\nclass C:\n    import os\n",
+        "def f():\n    '''import_module('inside_string')'''\n    import real\n",
     ],
 )
 def test_fast_path_cases_agree_with_ast(text: str):
