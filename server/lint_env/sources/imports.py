@@ -333,7 +333,10 @@ def _ast_imports(src: _Text) -> list[Import]:
 
 _ONE_LINER_RX = re.compile(r"[:;][ \t]*(?:import|from)\b")
 _BARE_CR_RX = re.compile(r"\r(?!\n)")  # old Mac line ends: "^" does not see them
-_CANDIDATE_RX = re.compile(r"^[ \t\f]*(?:import|from)\b", re.M)
+# Line starts are found after a literal "\n" (much faster than "^" with re.M, which
+# tries every position); the first line is matched on its own.
+_CANDIDATE_RX = re.compile(r"\n[ \t\f]*(?:import|from)\b")
+_CANDIDATE0_RX = re.compile(r"[ \t\f]*(?:import|from)\b")
 # String literals and comments, each one match (so that quotes in comments and "#" in
 # strings are not mistaken); an unterminated string runs to the end of its line (or, for
 # triple quotes, of the text).
@@ -385,7 +388,9 @@ def _indent(row: str) -> int:
 
 def _fast_imports(src: _Text) -> list[Import] | None:
     text = src.text
-    candidates = [m.start() for m in _CANDIDATE_RX.finditer(text)]
+    candidates = [m.start() + 1 for m in _CANDIDATE_RX.finditer(text)]
+    if _CANDIDATE0_RX.match(text):
+        candidates.insert(0, 0)
     dynamic = []
     if "__import__" in text or "import_module" in text:
         dynamic = [m.start() for m in _DYNAMIC_RX.finditer(text)]
@@ -498,10 +503,9 @@ def _top_level_starts(
     return bounds
 
 
-_HEADER_RX = re.compile(
-    r"^([ \t\f]*)(try|if|elif|else|except|finally|def|class|with|for|while|async|match|case)\b",
-    re.M,
-)
+_KEYWORDS = r"(try|if|elif|else|except|finally|def|class|with|for|while|async|match|case)\b"
+_HEADER_RX = re.compile(r"\n([ \t\f]*)" + _KEYWORDS)
+_HEADER0_RX = re.compile(r"([ \t\f]*)" + _KEYWORDS)
 
 
 class _Headers:
@@ -513,10 +517,13 @@ class _Headers:
         self.text = text
         self.in_string = in_string
         found = [
-            (m.start(), m.end(1) - m.start(), m.group(2), m.end())
+            (m.start(1), m.end(1) - m.start(1), m.group(2), m.end())
             for m in _HEADER_RX.finditer(text)
-            if not in_string(m.start())
+            if not in_string(m.start(1))
         ]
+        first = _HEADER0_RX.match(text)
+        if first is not None:
+            found.insert(0, (0, first.end(1), first.group(2), first.end()))
         self.offsets: list[int] = [f[0] for f in found]
         self.indents: list[int] = [f[1] for f in found]
         self.words: list[str] = [f[2] for f in found]
