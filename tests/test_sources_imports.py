@@ -396,3 +396,58 @@ def test_fast_path_cases_agree_with_ast(text: str):
     assert fast == _ast_imports(_Text(text, lines, None))
     assert "real" in [i.module for i in fast]
     assert "inside_string" not in [i.module for i in fast]
+
+
+_valid_like = st.lists(
+    st.sampled_from(
+        [
+            "import os",
+            "import a.b as c, d",
+            "from . import x",
+            "from ..pkg import (y,",
+            "    z)",
+            "try:",
+            "except ImportError:",
+            "except (ValueError, KeyError):",
+            "else:",
+            "finally:",
+            "if TYPE_CHECKING:",
+            "if typing.TYPE_CHECKING:",
+            "def f():",
+            "class C:",
+            "@dec",
+            "    import numpy as np",
+            "    from scipy import linalg",
+            "        import deep",
+            "    pass",
+            "pass",
+            "x = '''",
+            "import in_string",
+            "'''",
+            'y = "import not_this"  # import nor_this',
+            "m = import_module('dyn')",
+            "    n = __import__('dyn2')",
+            "",
+        ]
+    ),
+    max_size=14,
+).map(lambda rows: "\n".join(rows) + "\n")
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(_valid_like)
+def test_fast_path_agrees_with_ast_on_generated_code(text: str):
+    import ast
+
+    from lint_env.sources.imports import _ast_imports, _fast_eligible, _fast_imports, _Text
+
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return  # only valid code has one right answer
+    if not _fast_eligible(text):
+        return
+    lines = split_lines(text)
+    fast = _fast_imports(_Text(text, lines, None))
+    if fast is not None:
+        assert fast == _ast_imports(_Text(text, lines, None))
