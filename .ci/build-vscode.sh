@@ -5,12 +5,19 @@
 # (node --test), esbuild bundle, bundled/libs (pip install --target) from the given
 # wheel or from this checkout, vsce package -> editors/vscode/lint-env.vsix.
 # Idempotent: bundled/libs, dist/, out/ and the .vsix are rebuilt every run.
-# PYTHON selects the interpreter whose pip builds bundled/libs (default: python3).
+# PYTHON selects the interpreter whose pip builds bundled/libs (default: the repo's
+# .venv if there is one, else python3).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ext="$repo/editors/vscode"
-python="${PYTHON:-python3}"
+if [[ -n "${PYTHON:-}" ]]; then
+  python="$PYTHON"
+elif [[ -x "$repo/.venv/bin/python" ]]; then
+  python="$repo/.venv/bin/python"  # the venv .ci/run builds
+else
+  python=python3
+fi
 wheel="${1:-}"
 if [[ -n "$wheel" ]]; then
   wheel="$(cd "$(dirname "$wheel")" && pwd)/$(basename "$wheel")"
@@ -38,7 +45,8 @@ rm -rf bundled/libs/bin
 # PyYAML falls back to its pure-Python loader without the compiled _yaml module.
 find bundled/libs \( -name '*.so' -o -name '*.pyd' -o -name '*.dylib' \) -delete
 find bundled/libs -name __pycache__ -prune -exec rm -rf {} +
-PYTHONPATH="$ext/bundled/libs" "$python" -c 'import lint_env, pygls, lsprotocol, yaml, packaging'
+echo "== bundled server smoke test (site-packages off: the bundle alone)"
+PYTHONPATH="$ext/bundled/libs" "$python" -S scripts/smoke_server.py
 echo "== package"
 rm -f lint-env.vsix
 npm run package

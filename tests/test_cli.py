@@ -224,3 +224,16 @@ def test_diff_changes_nothing(project):
     assert (root / "requirements.txt").read_bytes() == before
     if r.stdout:
         assert r.stdout.startswith("--- a/requirements.txt") and r.returncode == 1
+
+
+def test_manifest_in_is_not_a_requirements_file(project):
+    root = project(
+        {
+            "MANIFEST.in": "include README.md\nrecursive-include rules *.toml\n",
+            "requirements/dev.in": "numpy>=>1\n",
+        }
+    )
+    r = run_cli("check", ".", "--format", "json", cwd=root)
+    assert [(f["path"], f["code"]) for f in json.loads(r.stdout)] == [
+        ("requirements/dev.in", "LE001")
+    ]

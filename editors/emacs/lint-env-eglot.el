@@ -8,7 +8,7 @@
 
 (defconst lint-env-file-regexp
   (rx (or (seq (or "requirements" "constraints") (* (not (any "/"))) "." (or "txt" "in"))
-          (seq "environment" (* (not (any "/"))) "." (or "yml" "yaml"))
+          (seq "env" (* (not (any "/"))) "." (or "yml" "yaml"))
           "pyproject.toml"
           (seq "." "py"))
       eos)

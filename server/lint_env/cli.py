@@ -65,6 +65,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     check.add_argument("--config", type=Path, help="pyproject.toml to read [tool.lint-env] from")
     check.add_argument("--no-color", action="store_true")
+    check.add_argument(
+        "--absolute-paths", action="store_true", help="print absolute paths (IDE output filters)"
+    )
     check.add_argument("-v", "--verbose", action="store_true", help="tracebacks on internal errors")
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -242,6 +245,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         files=len(result.files),
         color=args.output_file is None and _color(args, stream),
         fixed=fixed,
+        absolute=args.absolute_paths,
     )
     text = render(args.format, findings, ctx)
     if args.output_file is not None:

@@ -252,7 +252,7 @@ class _Walker:
                     continue
             except OSError:
                 continue
-            if detect_kind(Path(name)) is None:
+            if detect_kind(Path(entry.path)) is None:
                 continue
             if rel is not None and (is_ignored(rules, rel, False) or self.excluded(rel, False)):
                 continue

@@ -28,6 +28,9 @@ import { documentSelector } from './selector';
 import { initializationOptions, type LintEnvSettings, readSettings, SECTION } from './settings';
 
 const RESTART_DELAY_MS = 1000;
+const UNTRUSTED_VALIDATION =
+  'lint-env: validation runs the selected interpreter, so it is disabled in Restricted Mode. ' +
+  'Trust this workspace to use it.';
 
 let client: LanguageClient | undefined;
 let log: vscode.LogOutputChannel;
@@ -99,6 +102,17 @@ async function startServer(): Promise<void> {
     initializationOptions: initializationOptions(current, selected.path),
     outputChannel: log,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
+    middleware: {
+      // The server's own lint-env.validate (e.g. from a code action) runs an
+      // interpreter too: refuse it in Restricted Mode like the palette command.
+      executeCommand: async (command, args, next) => {
+        if (command === SERVER_VALIDATE_COMMAND && !vscode.workspace.isTrusted) {
+          void vscode.window.showWarningMessage(UNTRUSTED_VALIDATION);
+          return undefined;
+        }
+        return next(command, args);
+      },
+    },
   };
   const next = new LanguageClient('lint-env', 'lint-env', serverOptions, clientOptions);
   try {
@@ -161,10 +175,7 @@ function scheduleRestart(reason: string): void {
 
 async function validate(): Promise<void> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage(
-      'lint-env: validation runs the selected interpreter, so it is disabled in Restricted Mode. ' +
-        'Trust this workspace to use it.',
-    );
+    void vscode.window.showWarningMessage(UNTRUSTED_VALIDATION);
     return;
   }
   if (!client) {
@@ -194,7 +205,7 @@ async function validate(): Promise<void> {
     },
   );
   reports.clear();
-  reports.appendLine(`Interpreter: ${interpreter.path} (${interpreter.source})`);
+  reports.appendLine(`lint-env: validated ${interpreter.path} (selected by ${interpreter.source})`);
   reports.appendLine('');
   reports.appendLine(formatValidationReport(result));
   reports.show(true);

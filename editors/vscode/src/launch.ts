@@ -58,7 +58,24 @@ export function validateArguments(python: string | undefined): unknown[] {
   return python ? [{ python }] : [];
 }
 
-/** Text for the output channel from whatever `lint-env.validate` returned. */
+interface ReportFinding {
+  code?: unknown;
+  severity?: unknown;
+  message?: unknown;
+  package?: unknown;
+}
+
+function findingLine(finding: ReportFinding): string {
+  const severity = typeof finding.severity === 'string' ? finding.severity.toUpperCase() : 'FINDING';
+  const code = typeof finding.code === 'string' ? ` ${finding.code}` : '';
+  const where = typeof finding.package === 'string' && finding.package ? ` [${finding.package}]` : '';
+  return `${severity}${code}${where}: ${String(finding.message ?? '')}`;
+}
+
+/**
+ * Text for the output channel from what `lint-env.validate` returned: the validation
+ * report ({interpreter, verdict, summary, findings, probe}), or any other value as is.
+ */
 export function formatValidationReport(result: unknown): string {
   if (result === null || result === undefined) {
     return 'lint-env.validate returned no report.';
@@ -66,13 +83,26 @@ export function formatValidationReport(result: unknown): string {
   if (typeof result === 'string') {
     return result;
   }
-  if (typeof result === 'object') {
-    const record = result as Record<string, unknown>;
-    for (const key of ['text', 'report', 'markdown']) {
-      if (typeof record[key] === 'string') {
-        return record[key] as string;
-      }
-    }
+  if (typeof result !== 'object' || Array.isArray(result)) {
+    return JSON.stringify(result, null, 2);
   }
-  return JSON.stringify(result, null, 2);
+  const report = result as Record<string, unknown>;
+  if (typeof report.verdict !== 'string' || !Array.isArray(report.findings)) {
+    return JSON.stringify(result, null, 2);
+  }
+  const lines: string[] = [];
+  if (typeof report.interpreter === 'string') {
+    const source = typeof report.interpreter_source === 'string' ? ` (${report.interpreter_source})` : '';
+    lines.push(`Interpreter: ${report.interpreter}${source}`);
+  }
+  lines.push(`Verdict: ${report.verdict}`);
+  const findings = report.findings as ReportFinding[];
+  lines.push(findings.length === 0 ? 'No findings.' : `${findings.length} finding(s):`);
+  for (const finding of findings) {
+    lines.push(`  ${findingLine(finding)}`);
+  }
+  if (report.probe !== undefined) {
+    lines.push('', 'Probe data (JSON):', JSON.stringify(report.probe, null, 2));
+  }
+  return lines.join('\n');
 }

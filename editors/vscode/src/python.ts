@@ -51,8 +51,8 @@ async function envsApi(): Promise<EnvsApi | undefined> {
 }
 
 async function environmentsApi(): Promise<EnvironmentsApi | undefined> {
-  const exports = await activated<{ environments?: EnvironmentsApi }>(PYTHON_EXTENSION_ID);
-  const api = exports?.environments;
+  const python = await activated<{ environments?: EnvironmentsApi }>(PYTHON_EXTENSION_ID);
+  const api = python?.environments;
   return api && typeof api.getActiveEnvironmentPath === 'function' ? api : undefined;
 }
 

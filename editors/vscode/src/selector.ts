@@ -1,10 +1,14 @@
 // Pure document selection: which files the language client sends to the server.
 
-/** Glob patterns (VS Code glob syntax) of the files lint-env checks, besides Python. */
+/**
+ * Glob patterns (VS Code glob syntax) of the files lint-env checks, besides Python:
+ * the names `lint-env check` reads (conda files are `environment*`/`env*` YAML).
+ */
 export const FILE_PATTERNS: readonly string[] = [
   '**/requirements*.{txt,in}',
+  '**/requirements/*.{txt,in}',
   '**/constraints*.txt',
-  '**/environment*.{yml,yaml}',
+  '**/env*.{yml,yaml}',
   '**/pyproject.toml',
 ];
 

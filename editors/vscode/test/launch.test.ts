@@ -64,9 +64,33 @@ test('validate command: server id differs from client id; python passed as objec
   assert.deepEqual(validateArguments(undefined), []);
 });
 
-test('validation reports are shown as text whatever their shape', () => {
+test('the validation report is rendered as verdict and findings', () => {
+  const text = formatValidationReport({
+    schema: 1,
+    interpreter: '/envs/tf/bin/python',
+    interpreter_source: '--python',
+    verdict: 'TensorFlow 2.15.1 runs on CPU only',
+    summary: { error: 1, warning: 0, info: 0 },
+    findings: [
+      { code: 'RT009', name: 'x', severity: 'error', message: 'no Metal device', package: 'tensorflow-metal' },
+    ],
+    probe: { machine: 'arm64' },
+  });
+  const lines = text.split('\n');
+  assert.equal(lines[0], 'Interpreter: /envs/tf/bin/python (--python)');
+  assert.equal(lines[1], 'Verdict: TensorFlow 2.15.1 runs on CPU only');
+  assert.equal(lines[2], '1 finding(s):');
+  assert.equal(lines[3], '  ERROR RT009 [tensorflow-metal]: no Metal device');
+  assert.ok(text.includes('"machine": "arm64"'));
+});
+
+test('a clean report says so', () => {
+  const text = formatValidationReport({ verdict: 'TensorFlow runs on GPU', findings: [] });
+  assert.deepEqual(text.split('\n'), ['Verdict: TensorFlow runs on GPU', 'No findings.']);
+});
+
+test('other results are shown as they are', () => {
   assert.equal(formatValidationReport('ok: Metal GPU found'), 'ok: Metal GPU found');
-  assert.equal(formatValidationReport({ text: 'report', findings: [] }), 'report');
   assert.equal(formatValidationReport({ findings: [1] }), '{\n  "findings": [\n    1\n  ]\n}');
   assert.match(formatValidationReport(null), /no report/);
 });

@@ -38,6 +38,9 @@ test('patterns cover every dependency file kind', () => {
     '/p/requirements.txt',
     '/p/requirements-dev.txt',
     '/p/sub/requirements.in',
+    '/p/requirements/base.in',
+    '/p/requirements/dev.txt',
+    '/p/env.yml',
     '/p/constraints.txt',
     '/p/environment.yml',
     '/p/environment-macos.yaml',
@@ -48,7 +51,7 @@ test('patterns cover every dependency file kind', () => {
 });
 
 test('patterns do not pick up unrelated files', () => {
-  for (const path of ['/p/README.txt', '/p/setup.cfg', '/p/mkdocs.yml', '/p/pyproject.toml.bak']) {
+  for (const path of ['/p/README.txt', '/p/setup.cfg', '/p/mkdocs.yml', '/p/pyproject.toml.bak', '/p/MANIFEST.in']) {
     assert.ok(!matched(path), path);
   }
 });

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..model import Dependency, Document, Finding, Fix, Related, Span, TextEdit
-from ..resolve import admitted, specifier
+from ..resolve import admitted, installable, release, specifier
 from ..ruleset import Rule
 from ..target import Target
 
@@ -45,6 +45,17 @@ class Context:
             self.constraints.get(dep.name, ()),
             check_python=check_python,
         )
+
+    def pick(self, dep: Dependency, versions: list) -> object:
+        """The version pip would pick among ``versions`` (ascending): the newest one that
+        has a file for the target (a wheel that loads, or an sdist). Conda packages and
+        releases the snapshot does not know count as installable."""
+        if dep.source == "pip":
+            for v in reversed(versions):
+                r = release(dep.name, v)
+                if r is None or installable(r, self.target) is not None:
+                    return v
+        return versions[-1]
 
     def written_name(self, dep: Dependency) -> str:
         """The package name as the user wrote it (falls back to the canonical name)."""

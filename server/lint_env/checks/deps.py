@@ -27,14 +27,14 @@ def _matches(name: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, canonicalize_name(p)) for p in patterns)
 
 
-def _verdict(versions: list[Version], bad) -> str | None:
-    """'all' when every admitted version is bad, 'likely' when the newest is, else None."""
+def _verdict(versions: list[Version], bad, pick: Version) -> str | None:
+    """'all' when every admitted version is bad, 'likely' when the one pip would pick
+    is, else None."""
     if not versions:
         return None
-    flags = [bad(v) for v in versions]
-    if all(flags):
+    if all(bad(v) for v in versions):
         return "all"
-    if flags[-1]:
+    if bad(pick):
         return "likely"
     return None
 
@@ -136,7 +136,9 @@ def version(rule: Rule, ctx: Context) -> Iterator[Finding]:
         versions = ctx.versions(dep)
         if not versions:
             continue
-        verdict = _verdict(versions, lambda v: broken.contains(v, prereleases=True))
+        verdict = _verdict(
+            versions, lambda v: broken.contains(v, prereleases=True), ctx.pick(dep, versions)
+        )
         if verdict is None:
             continue
         fixes: tuple[Fix, ...] = ()
@@ -235,7 +237,8 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     a_versions = ctx.versions(a)
     if not a_versions:
         return
-    a_version = a_versions[-1]
+    a_version = ctx.pick(a, a_versions)
+    a_text = str(exact_pin(a.specifier) or a_version)
     row = next((r for r in p["table"] if spec_contains(r["a"], a_version)), None)
     if row is None:
         return
@@ -267,9 +270,9 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
             b.span,
             b,
             fixes=fixes,
-            related=(ctx.related(a, f"{a_name} {_version_text(a_versions, a)} is declared here"),),
+            related=(ctx.related(a, f"{a_name} {a_text} is declared here"),),
             a=a_name,
-            a_version=_version_text(a_versions, a),
+            a_version=a_text,
             b=ctx.written_name(b),
             pin=row.get("pin", row["b"]),
         )

@@ -78,12 +78,13 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     data = section_of(raw)
     errors: list[str] = []
     targets = _str_list(data.get("targets", data.get("target")), "targets", errors)
+    if targets is not None and not targets:
+        targets = None  # [] is the editors' default: "use the project's targets"
     if targets is not None:
         bad = [t for t in targets if t not in PLATFORMS]
-        if bad or not targets:
+        if bad:
             errors.append(
-                f"lintEnv.targets: unknown target {', '.join(bad) or '(empty)'}"
-                f" (known: {', '.join(PLATFORMS)})"
+                f"lintEnv.targets: unknown target {', '.join(bad)} (known: {', '.join(PLATFORMS)})"
             )
             targets = None
     python = None

@@ -14,8 +14,11 @@ class RenderContext:
     files: int = 0  # how many files were checked
     color: bool = False
     fixed: int = 0  # how many fixes --fix applied
+    absolute: bool = False  # print absolute paths (IDE output filters need them)
 
     def rel(self, path: Path) -> str:
+        if self.absolute:
+            return str(path.resolve())
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:

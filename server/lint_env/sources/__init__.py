@@ -14,7 +14,9 @@ from pathlib import Path
 from ..model import Document, Kind, Problem, Span
 from .text import MAX_BYTES, decode, looks_binary, split_lines
 
-_REQ_PATTERNS = ("requirements*.txt", "requirements*.in", "constraints*.txt", "*.in")
+# pip-tools' `*.in` files count only with a requirements-like name or in a requirements/
+# folder: MANIFEST.in and other `.in` templates are not requirement files.
+_REQ_PATTERNS = ("requirements*.txt", "requirements*.in", "constraints*.txt", "constraints*.in")
 _REQ_DIR_PATTERNS = ("requirements/*.txt",)
 _CONDA_PATTERNS = ("environment*.yml", "environment*.yaml", "env*.yml", "env*.yaml")
 
@@ -33,7 +35,7 @@ def detect_kind(path: Path, explicit: bool = False) -> Kind | None:
         return Kind.CONDA
     if any(fnmatch.fnmatch(name, p) for p in _REQ_PATTERNS):
         return Kind.REQUIREMENTS
-    if path.parent.name.lower() == "requirements" and name.endswith(".txt"):
+    if path.parent.name.lower() == "requirements" and name.endswith((".txt", ".in")):
         return Kind.REQUIREMENTS
     if explicit:
         if name.endswith((".yml", ".yaml")):
