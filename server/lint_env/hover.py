@@ -93,6 +93,13 @@ def _dependency(
         where = target.label + (f", Python {target.python}" if target.python else "")
         if versions:
             parts.append(f"Versions known to work on {where}: " + ", ".join(versions))
+            continue
+        others = versions_known_to_work(dep.name, "", target) if dep.specifier else []
+        if others:
+            parts.append(
+                f"No release admitted by `{dep.specifier}` has a wheel for {where};"
+                " releases that do: " + ", ".join(others)
+            )
         else:
             parts.append(f"No release with a wheel for {where} in the index snapshot.")
     for text in pairing_hints(doc, dep, ruleset):
@@ -236,8 +243,8 @@ def rules_for_package(ruleset: Any, name: str) -> list[Any]:
 
 
 def versions_known_to_work(name: str, specifier: str, target: Target) -> list[str] | None:
-    """Newest releases (admitted by ``specifier`` when it admits any) with a wheel for the
-    target and its Python; None when the package is not in the snapshot."""
+    """Newest releases admitted by ``specifier`` with a wheel for the target and its
+    Python (newest first); None when the package is not in the snapshot."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     from .snapshot import load_package
@@ -262,8 +269,7 @@ def versions_known_to_work(name: str, specifier: str, target: Target) -> list[st
     except InvalidSpecifier:
         spec = None
     admitted = [v for v in working if spec is None or v in spec]
-    chosen = admitted or working
-    return [str(v) for v in chosen[:MAX_VERSIONS]]
+    return [str(v) for v in admitted[:MAX_VERSIONS]]
 
 
 def pinned_version(specifier: str) -> str | None:

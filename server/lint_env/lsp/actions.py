@@ -54,24 +54,13 @@ def _key(span: Span) -> tuple[int, int, int, int, int]:
     )
 
 
-def _overlap(a: Span, b: Span) -> bool:
-    if a.cell != b.cell:
-        return False
-    a0, a1 = (a.line, a.col), (a.end_line, a.end_col)
-    b0, b1 = (b.line, b.col), (b.end_line, b.end_col)
-    if a0 == a1 == b0 == b1:
-        return True  # two insertions at the same point: order would be ambiguous
-    return a0 < b1 and b0 < a1
-
-
 def non_overlapping(fixes: Sequence[Fix]) -> list[TextEdit]:
-    """All edits of the given fixes, skipping any fix that overlaps one already taken."""
-    taken: list[TextEdit] = []
-    for fix in fixes:
-        if any(_overlap(e.span, t.span) for e in fix.edits for t in taken):
-            continue
-        taken.extend(fix.edits)
-    return sorted(taken, key=lambda e: _key(e.span))
+    """All edits of the given fixes, skipping any fix that overlaps one already taken
+    (the same choice as ``lint-env check --fix``)."""
+    from ..fixes import select_fixes
+
+    edits = [e for fix in select_fixes(fixes) for e in fix.edits]
+    return sorted(edits, key=lambda e: _key(e.span))
 
 
 def ignore_edit(line_text: str, line: int, code: str, cell: int | None) -> TextEdit | None:
@@ -87,12 +76,8 @@ def ignore_edit(line_text: str, line: int, code: str, cell: int | None) -> TextE
     if stripped.endswith("\\"):
         return None  # a continued line: a comment would swallow the continuation
     end = len(line_text)
-    if not stripped:
-        sep = ""
-    elif line_text[-1].isspace():
-        sep = " "
-    else:
-        sep = "  "
+    trailing = len(line_text) - len(stripped)
+    sep = "" if not stripped else " " * max(0, 2 - trailing)
     return TextEdit(Span.point(line, end, cell), f"{sep}# lint-env: ignore[{code}]")
 
 

@@ -27,7 +27,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__ as VERSION
-from ..model import Finding, Kind, Severity
+from ..model import Finding, Severity
 from ..sources import detect_kind
 from . import actions, convert
 from . import validate as validation
@@ -38,7 +38,7 @@ from .state import Result, Unit, build_result, lines_of
 log = logging.getLogger("lint_env.lsp")
 
 REQUIREMENTS_LANGUAGES = {"pip-requirements", "requirements", "pip_requirements"}
-DECLARING = {Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT}
+WORKSPACE_POLL_S = 30.0
 
 
 class LintEnvServer(LanguageServer):
@@ -59,7 +59,7 @@ class LintEnvServer(LanguageServer):
         self._ruleset_loaded = False
         self._seq = 0
         self.runtime: list[Any] = []  # RuntimeFinding-like objects from the last validation
-        self.analyses = 0  # core analyses run (for the debounce test, via lint-env/stats)
+        self.results_changed = asyncio.Event()  # set whenever a unit gets a new result
 
     # --- core access (worker thread only) ------------------------------------------
 
@@ -202,16 +202,16 @@ class LintEnvServer(LanguageServer):
             await asyncio.sleep(delay)
             if unit.gen != gen or unit.closed:
                 return
-            overlays = self._dirty_overlays()
-            text, lines = self.text_of(unit)
-            unit.overlay_key = self.version_key(unit)
+            overlays = self._dirty_overlays()  # includes this unit's text if it changed
+            _, lines = self.text_of(unit)
             encoding = self.encoding()
             uris = unit.uris
             self._seq += 1
             seq = self._seq
             runtime = list(self.runtime)
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(
+            # Shielded: a cancelled check still lets the core take the overlays it carries.
+            job = loop.run_in_executor(
                 self.executor,
                 functools.partial(
                     self._analyze,
@@ -221,17 +221,18 @@ class LintEnvServer(LanguageServer):
                     uris,
                     gen,
                     seq,
-                    text,
                     lines,
                     overlays,
                     encoding,
                     runtime,
                 ),
             )
+            result = await asyncio.shield(job)
             if unit.gen != gen or unit.closed or result is None:
                 return  # stale: a newer edit is (or will be) checked
             previous = unit.result
             unit.result = result
+            self.results_changed.set()
             self._wake(unit)
             self.deliver(unit, previous, own_change=cascade)
             if cascade:
@@ -265,7 +266,6 @@ class LintEnvServer(LanguageServer):
         uris: list[str],
         gen: int,
         seq: int,
-        text: str,
         lines: dict[int | None, list[str]],
         overlays: list[tuple[Path, str]],
         encoding: str,
@@ -277,8 +277,6 @@ class LintEnvServer(LanguageServer):
         if project is not None:
             for p, t in overlays:
                 project.set_overlay(p, t)
-            project.set_overlay(path, text)
-            self.analyses += 1
             findings = list(project.check_file(path))
             if runtime:
                 findings += self._runtime_findings(project, path, runtime)
@@ -496,8 +494,9 @@ server = LintEnvServer(
     notebook_document_sync=types.NotebookDocumentSyncOptions(
         notebook_selector=[
             types.NotebookDocumentFilterWithCells(
-                cells=[types.NotebookCellLanguage(language="python")]
+                notebook=kind, cells=[types.NotebookCellLanguage(language="python")]
             )
+            for kind in ("jupyter-notebook", "interactive")
         ],
         save=True,
     ),
@@ -773,6 +772,23 @@ async def document_diagnostic(ls: LintEnvServer, params: types.DocumentDiagnosti
 @guarded(lambda: types.WorkspaceDiagnosticReport(items=[]))
 async def workspace_diagnostic(ls: LintEnvServer, params: types.WorkspaceDiagnosticParams):
     previous = {p.uri: p.value for p in params.previous_result_ids or []}
+    report = await _workspace_report(ls, previous)
+    unchanged = all(
+        isinstance(i, types.WorkspaceUnchangedDocumentDiagnosticReport) for i in report.items
+    )
+    if previous and unchanged:
+        # Nothing new: hold the request open (long poll) until a result changes, so a
+        # client that re-asks at once (VS Code) does not spin.
+        ls.results_changed.clear()
+        try:
+            await asyncio.wait_for(ls.results_changed.wait(), WORKSPACE_POLL_S)
+        except asyncio.TimeoutError:
+            return report
+        report = await _workspace_report(ls, previous)
+    return report
+
+
+async def _workspace_report(ls: LintEnvServer, previous: dict[str, str]):
     items: list[Any] = []
     for unit in list(ls.units.values()):
         result = await ls.current(unit)
@@ -906,16 +922,10 @@ async def validate_command(ls: LintEnvServer, *args: Any) -> dict[str, Any]:
 
 async def _validate(ls: LintEnvServer, args: tuple[Any, ...]) -> dict[str, Any]:
     run_validation = validation.load_probe()
-    python = (
-        validation.interpreter_from_argument(args)
-        or ls.settings.interpreter
-        or validation.discover_interpreter(ls.root)
-    )
-    if not python:
-        raise validation.CommandFailed(
-            "lint-env.validate: no interpreter selected (pass one as the argument, "
-            "set lintEnv.interpreter, or create a .venv in the workspace)"
-        )
+    from ..probe.validate import ValidationError
+
+    opts = validation.parse_arguments(args)
+    python = opts.python or ls.settings.interpreter  # None: the probe's own discovery
     loop = asyncio.get_running_loop()
     token: str | None = None
     window = ls.client_capabilities.window
@@ -926,26 +936,22 @@ async def _validate(ls: LintEnvServer, args: tuple[Any, ...]) -> dict[str, Any]:
             ls.work_done_progress.begin(
                 token,
                 types.WorkDoneProgressBegin(
-                    title="lint-env: validating", message=python, percentage=0
+                    title="lint-env: validating the environment",
+                    message=python or "discovering the interpreter",
+                    cancellable=False,
                 ),
             )
         except Exception as exc:
             ls.log_error(f"progress not available: {exc}")
             token = None
 
-    def on_progress(*a: Any, **kw: Any) -> None:
-        if token is None:
-            return
-        message = str(kw.get("message", a[0] if a else ""))
-        pct = kw.get("percentage", a[1] if len(a) > 1 else None)
-        pct = int(pct) if isinstance(pct, (int, float)) and not isinstance(pct, bool) else None
-        if pct is not None and pct <= 1 and isinstance(a[1] if len(a) > 1 else None, float):
-            pct = int(pct * 100)
-        loop.call_soon_threadsafe(
-            ls.work_done_progress.report,
-            token,
-            types.WorkDoneProgressReport(message=message, percentage=pct),
-        )
+    def on_progress(message: Any, *_: Any) -> None:  # called from the probe's thread
+        if token is not None:
+            loop.call_soon_threadsafe(
+                ls.work_done_progress.report,
+                token,
+                types.WorkDoneProgressReport(message=str(message)),
+            )
 
     try:
         report = await loop.run_in_executor(
@@ -954,23 +960,25 @@ async def _validate(ls: LintEnvServer, args: tuple[Any, ...]) -> dict[str, Any]:
                 run_validation,
                 python,
                 cwd=ls.root,
-                timeout=validation.TIMEOUT_S,
+                timeout=opts.timeout,
                 on_progress=on_progress,
+                tensorflow=opts.tensorflow,
+                sites=opts.sites,
+                as_platform=opts.as_platform,
             ),
         )
+    except ValidationError as exc:
+        raise validation.CommandFailed(f"lint-env.validate: {exc}") from None
     finally:
         if token is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
     data = validation.report_json(report)
     ls.runtime = list(getattr(report, "findings", []) or [])
-    text = validation.summary(python, report)
-    errors = any(
-        str(getattr(getattr(f, "severity", ""), "value", getattr(f, "severity", ""))) == "error"
-        for f in ls.runtime
-    )
+    errors = any(getattr(f, "severity", None) is Severity.ERROR for f in ls.runtime)
     ls.window_show_message(
         types.ShowMessageParams(
-            type=types.MessageType.Warning if errors else types.MessageType.Info, message=text
+            type=types.MessageType.Warning if errors else types.MessageType.Info,
+            message=validation.summary(report.interpreter, report),
         )
     )
     ls.recheck_all()

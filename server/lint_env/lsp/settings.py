@@ -13,7 +13,7 @@ from typing import Any
 from ..config import Config
 from ..target import PLATFORMS, TargetError, parse_python_version
 
-DEFAULT_DEBOUNCE_MS = 30
+DEFAULT_DEBOUNCE_MS = 10
 SECTION = "lintEnv"
 
 

@@ -1,17 +1,15 @@
 """The ``lint-env.validate`` command: run the runtime probe in the selected interpreter.
 
 The interpreter comes from the command argument, else the ``lintEnv.interpreter``
-setting, else discovery (a ``.venv``/``venv`` in the workspace, ``$VIRTUAL_ENV``,
-``$CONDA_PREFIX``). The probe itself lives in ``lint_env.probe.validate``; when
-that module is not importable the command answers a clear "not available" error.
+setting, else the probe's own discovery (``$VIRTUAL_ENV``, ``$CONDA_PREFIX``, a
+``.venv``/``venv`` in the workspace). The probe lives in ``lint_env.probe.validate``;
+when that module is not importable the command answers a clear "not available" error.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sys
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from pygls.exceptions import JsonRpcException
@@ -38,34 +36,52 @@ def load_probe():
     return run_validation
 
 
-def interpreter_from_argument(args: tuple[Any, ...]) -> str | None:
-    """Accept ``"/path/python"``, ``{"python": ...}``/``{"interpreter": ...}`` or ``[...]``."""
-    for arg in args:
-        if isinstance(arg, str) and arg:
-            return arg
-        if isinstance(arg, dict):
-            for key in ("python", "interpreter", "path"):
-                value = arg.get(key)
-                if isinstance(value, list) and value:
-                    value = value[0]
-                if isinstance(value, str) and value:
-                    return value
-        if isinstance(arg, list) and arg and isinstance(arg[0], str):
-            return arg[0]
-    return None
+@dataclass(frozen=True)
+class Options:
+    python: str | None = None
+    as_platform: str | None = None
+    sites: tuple[str, ...] = ()
+    tensorflow: bool = True
+    timeout: float = TIMEOUT_S
 
 
-def discover_interpreter(root: Path) -> str | None:
-    bin_dir, exe = ("Scripts", "python.exe") if sys.platform == "win32" else ("bin", "python")
-    candidates = [root / name / bin_dir / exe for name in (".venv", "venv", "env")]
-    for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
-        value = os.environ.get(var)
-        if value:
-            candidates.append(Path(value) / bin_dir / exe)
-    for c in candidates:
-        if c.is_file():
-            return str(c)
-    return None
+def parse_arguments(args: tuple[Any, ...]) -> Options:
+    """The command's arguments: none, an interpreter path, or one object
+    ``{"python": PATH, "asPlatform": "macos-arm64", "sites": [DIR], "tensorflow": bool,
+    "timeout": S}`` (all keys optional; ``interpreter`` is an alias of ``python``)."""
+    if not args or args == (None,):
+        return Options()
+    if len(args) == 1 and isinstance(args[0], str) and args[0]:
+        return Options(python=args[0])
+    if len(args) == 1 and isinstance(args[0], dict):
+        raw = args[0]
+        python = raw.get("python", raw.get("interpreter"))
+        if isinstance(python, list) and len(python) == 1:  # VS Code's interpreterPath shape
+            python = python[0]
+        sites = raw.get("sites", [])
+        timeout = raw.get("timeout", TIMEOUT_S)
+        ok = (
+            (python is None or isinstance(python, str))
+            and (raw.get("asPlatform") is None or isinstance(raw.get("asPlatform"), str))
+            and isinstance(sites, list)
+            and all(isinstance(x, str) for x in sites)
+            and isinstance(raw.get("tensorflow", True), bool)
+            and isinstance(timeout, (int, float))
+            and not isinstance(timeout, bool)
+            and timeout > 0
+        )
+        if ok:
+            return Options(
+                python=python or None,
+                as_platform=raw.get("asPlatform") or None,
+                sites=tuple(sites),
+                tensorflow=raw.get("tensorflow", True),
+                timeout=float(timeout),
+            )
+    raise CommandFailed(
+        "lint-env.validate: the argument must be an interpreter path or an object "
+        '{"python": PATH, "asPlatform": ..., "sites": [...], "tensorflow": bool, "timeout": S}'
+    )
 
 
 def report_json(report: Any) -> dict[str, Any]:
