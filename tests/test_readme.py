@@ -29,7 +29,8 @@ def test_readme_sample_output_is_what_the_example_prints():
     from conftest import run_cli
 
     text = (REPO / "README.md").read_text(encoding="utf-8").split("## Try it", 1)[1]
-    sample = re.findall(r"```\n(.*?)\n```", text, re.S)[0].splitlines()
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", text, re.M | re.S)
+    sample = next(body for lang, body in blocks if lang == "").splitlines()
     out = run_cli("check", "examples/apple-silicon-broken", cwd=REPO).stdout.splitlines()
     for line in sample:
         if line != "…":
