@@ -46,11 +46,8 @@ def fetch_tree() -> Path:
     if not tree.is_dir():
         sdist = CACHE / f"sympy-{SYMPY}.tar.gz"
         if not sdist.is_file():
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-                + ["--dest", str(CACHE), f"sympy=={SYMPY}"],
-                check=True,
-            )
+            pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+            subprocess.run([*pip, "--dest", str(CACHE), f"sympy=={SYMPY}"], check=True)
         with tarfile.open(sdist) as tar:
             try:
                 tar.extractall(CACHE, filter="data")
