@@ -4,6 +4,7 @@ during development, from the installed wheel in CI."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,19 @@ def project(tmp_path: Path):
         return write_tree(tmp_path, files)
 
     return make
+
+
+def lines_of(text: str) -> list[str]:
+    """Lines as editors count them (\r\n, \r and \n end a line), independent of the parsers."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def on(text: str, line: int, needle: str, nth: int = 0):
+    """The span of the ``nth`` occurrence of ``needle`` on ``line`` (for expected spans)."""
+    from lint_env.model import Span
+
+    row = lines_of(text)[line]
+    col = -1
+    for _ in range(nth + 1):
+        col = row.index(needle, col + 1)
+    return Span(line, col, line, col + len(needle))

@@ -152,3 +152,35 @@ def test_local_modules_is_cached_until_cleared(tmp_path: Path):
     assert local_modules(tmp_path) == frozenset()
     import_map.clear_caches()
     assert local_modules(tmp_path) == {"late"}
+
+
+def test_end_to_end_no_false_undeclared_imports(tmp_path: Path):
+    """Mapping quality through the whole check: differing names, the standard library,
+    the project's own packages and sibling modules are never reported as undeclared."""
+    from lint_env.api import Project
+
+    (tmp_path / "requirements.txt").write_text(
+        "absl-py\nscikit-learn\npillow\nopencv-python\ntensorflow-macos\ntf-keras\nprotobuf\n"
+    )
+    _touch(tmp_path / "src" / "myproj" / "__init__.py")
+    _touch(tmp_path / "src" / "myproj" / "model.py", "from . import utils\n")
+    _touch(tmp_path / "scripts" / "helpers.py")
+    script = (
+        "import os, json, tomllib\n"
+        "from absl import flags\n"
+        "import sklearn.linear_model\n"
+        "from PIL import Image\n"
+        "import cv2\n"
+        "import tensorflow as tf\n"
+        "import tf_keras\n"
+        "from google.protobuf import message\n"
+        "import myproj.model\n"
+        "import helpers\n"
+        "import not_declared_anywhere\n"
+    )
+    _touch(tmp_path / "scripts" / "train.py", script)
+    import_map.clear_caches()
+    result = Project(tmp_path).check()
+    undeclared = [f for f in result.findings if f.code == "IM001"]
+    assert [(f.path.name, f.span.line) for f in undeclared] == [("train.py", 10)]
+    assert "not_declared_anywhere" in undeclared[0].message

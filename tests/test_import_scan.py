@@ -177,3 +177,30 @@ def test_cache_key_depends_on_content_kind_and_version(kind: str, monkeypatch):
     assert a != import_scan.cache_key(b"import os\n", other)
     monkeypatch.setattr(import_scan, "PARSER_VERSION", import_scan.PARSER_VERSION + 1)
     assert a != import_scan.cache_key(b"import os\n", k)
+
+
+def _must(result):
+    assert result is not None, "the pool did not run"
+    return result
+
+
+def test_process_pool_from_a_threaded_process(tmp_path: Path, monkeypatch):
+    """With other threads running (the language server), workers are spawned, not forked."""
+    import threading
+
+    files = _project(tmp_path / "p", n=10)
+    real = import_scan._parse_in_pool
+    ran: list[bool] = []
+    monkeypatch.setattr(
+        import_scan, "_parse_in_pool", lambda t, w: ran.append(True) or _must(real(t, w))
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        result = scan(files, tmp_path / "cache", workers=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert ran == [True]
+    assert result == {p: read_document(p) for p in files}

@@ -23,3 +23,15 @@ def test_readme_try_command_checks_a_shipped_example():
     (command,) = _commands("Try it")
     m = re.search(r"lint-env check (\S+)", command)
     assert m and (REPO / m.group(1)).is_dir()
+
+
+def test_readme_sample_output_is_what_the_example_prints():
+    from conftest import run_cli
+
+    text = (REPO / "README.md").read_text(encoding="utf-8").split("## Try it", 1)[1]
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", text, re.M | re.S)
+    sample = next(body for lang, body in blocks if lang == "").splitlines()
+    out = run_cli("check", "examples/apple-silicon-broken", cwd=REPO).stdout.splitlines()
+    for line in sample:
+        if line != "…":
+            assert line in out, line

@@ -5,27 +5,15 @@ Expected spans are computed from the test text with str.index, never by the pars
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+from conftest import on
 from lint_env.model import Include, Kind, Setting, Span
 from lint_env.sources import read_document
 from lint_env.sources.conda import conda_version_to_pep440, parse_conda
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
-
-
-def lines_of(text: str) -> list[str]:
-    return re.split(r"\r\n|\r|\n", text)
-
-
-def on(text: str, line: int, needle: str, nth: int = 0) -> Span:
-    row = lines_of(text)[line]
-    col = -1
-    for _ in range(nth + 1):
-        col = row.index(needle, col + 1)
-    return Span(line, col, line, col + len(needle))
 
 
 def parse(text: str):

@@ -339,3 +339,115 @@ def test_stdlib_corpus_sample_parses():
                 shown = doc.line_text(imp.span)[imp.span.col : imp.span.end_col]
                 if not shown.startswith(("'", '"')):
                     assert shown.replace(" ", "") == imp.module, (path, imp, shown)
+
+
+def test_fast_path_agrees_with_the_ast_walk_on_real_code():
+    """The line-based fast path must give exactly what the full ``ast`` walk gives, on
+    valid files it accepts (a sample of the standard library: real, varied code)."""
+    import ast
+    import os
+
+    from lint_env.sources.imports import _ast_imports, _fast_eligible, _fast_imports, _Text
+
+    folder = Path(os.__file__).parent
+    paths = sorted(folder.rglob("*.py"))[::7][:400]
+    compared = 0
+    for path in paths:
+        text = read_document(path).text
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        lines = split_lines(text)
+        fast = _fast_imports(_Text(text, lines, None)) if _fast_eligible(text) else None
+        if fast is None:
+            continue
+        assert fast == _ast_imports(_Text(text, lines, None)), path
+        compared += 1
+    assert compared > 100
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'x = """\nimport inside_string\n"""\nimport real\n',
+        "s = 'a' \\\n    'b'\nimport real\n",
+        "# import commented\nimport real\n",
+        "def f():\n    x = (\n1)\n    import real\n",
+        "try:\n    pass\nfinally:\n    import real\n",
+        "if a:\n    pass\nelif TYPE_CHECKING:\n    import real\n",
+        "try:\n    import real\nexcept (\n    ValueError,\n    ImportError,\n):\n    pass\n",
+        "try:\n    import real\nexcept* ImportError:\n    pass\n",
+        "from a import (b,  # c (\n    d)\nimport real\n",
+        "raise X \\\n    from e\nimport real\n",
+        "import os\n@dec\ndef f():\n    try:\n        m = import_module('real')\n"
+        "    except ImportError:\n        pass\n",
+        "x = __import__('real')\nclass C:\n    import os\n",
+        "def f():\n    '''import_module('inside_string')'''\n    import real\n",
+    ],
+)
+def test_fast_path_cases_agree_with_ast(text: str):
+    from lint_env.sources.imports import _ast_imports, _fast_eligible, _fast_imports, _Text
+
+    assert _fast_eligible(text)
+    lines = split_lines(text)
+    fast = _fast_imports(_Text(text, lines, None))
+    assert fast is not None
+    assert fast == _ast_imports(_Text(text, lines, None))
+    assert "real" in [i.module for i in fast]
+    assert "inside_string" not in [i.module for i in fast]
+
+
+_valid_like = st.lists(
+    st.sampled_from(
+        [
+            "import os",
+            "import a.b as c, d",
+            "from . import x",
+            "from ..pkg import (y,",
+            "    z)",
+            "try:",
+            "except ImportError:",
+            "except (ValueError, KeyError):",
+            "else:",
+            "finally:",
+            "if TYPE_CHECKING:",
+            "if typing.TYPE_CHECKING:",
+            "def f():",
+            "class C:",
+            "@dec",
+            "    import numpy as np",
+            "    from scipy import linalg",
+            "        import deep",
+            "    pass",
+            "pass",
+            "x = '''",
+            "import in_string",
+            "'''",
+            'y = "import not_this"  # import nor_this',
+            "m = import_module('dyn')",
+            "    n = __import__('dyn2')",
+            "",
+        ]
+    ),
+    max_size=14,
+).map(lambda rows: "\n".join(rows) + "\n")
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(_valid_like)
+def test_fast_path_agrees_with_ast_on_generated_code(text: str):
+    import ast
+
+    from lint_env.sources.imports import _ast_imports, _fast_eligible, _fast_imports, _Text
+
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return  # only valid code has one right answer
+    if not _fast_eligible(text):
+        return
+    lines = split_lines(text)
+    fast = _fast_imports(_Text(text, lines, None))
+    if fast is not None:
+        assert fast == _ast_imports(_Text(text, lines, None))

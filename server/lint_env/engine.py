@@ -50,8 +50,11 @@ class Engine:
         if path.suffix == ".py" or path.is_dir():
             self._local_modules = None
 
-    def document(self, path: Path, kind: Kind | None = None) -> Document:
-        path = path.resolve()
+    def document(self, path: Path, kind: Kind | None = None, *, resolved: bool = False) -> Document:
+        """The parsed document (cached until the file or its overlay changes). Documents
+        carry the resolved path; ``resolved`` says the caller resolved it already."""
+        if not resolved:
+            path = path.resolve()
         if path in self._overlays:
             key: object = ("overlay", self._overlays[path])
         else:
@@ -72,9 +75,8 @@ class Engine:
         return doc
 
     def adopt(self, docs: dict[Path, Document]) -> None:
-        """Take documents parsed elsewhere (the batch import scanner)."""
+        """Take documents parsed elsewhere (the batch import scanner; resolved paths)."""
         for path, doc in docs.items():
-            path = path.resolve()
             try:
                 st = path.stat()
                 self._docs[path] = ((st.st_mtime_ns, st.st_size), doc)
@@ -181,8 +183,8 @@ class Engine:
                     Problem(inc.span, f"included {what} not found: {inc.target}", "LE002")
                 )
                 continue
-            cycle = self._cycle(doc.path.resolve(), path)
-            if cycle and min(cycle) == doc.path.resolve():
+            cycle = self._cycle(doc.path, path)
+            if cycle and min(cycle) == doc.path:
                 names = " -> ".join(self._rel(p) for p in cycle)
                 problems.append(Problem(inc.span, f"include cycle: {names}", "LE003"))
         return problems
@@ -196,9 +198,7 @@ class Engine:
     # --- checking ----------------------------------------------------------------------
 
     def check_file(self, path: Path) -> list[Finding]:
-        path = path.resolve()
-        doc = self.document(path)
-        return self.check_document(doc)
+        return self.check_document(self.document(path))
 
     def check_document(self, doc: Document) -> list[Finding]:
         findings: list[Finding] = []
@@ -210,7 +210,7 @@ class Engine:
         py = self._python_for(doc)
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
-            self._gather(doc, (doc.path.resolve(),), set(), gathered)
+            self._gather(doc, (doc.path,), set(), gathered)
         project_docs = self.project_documents() if doc.kind in _CODE_KINDS else []
         declared = frozenset(
             d.name for pd in project_docs for d in pd.dependencies if not d.constraint_only
@@ -319,8 +319,8 @@ class Engine:
 
             self.adopt(scan(code, None))
         findings: list[Finding] = []
-        for path in files:
-            findings.extend(self.check_file(path))
+        for path in files:  # resolved by _with_includes
+            findings.extend(self.check_document(self.document(path, resolved=True)))
         findings.sort(key=lambda f: f.sort_key)
         return CheckResult(findings=findings, files=files, errors=errors)
 
@@ -330,13 +330,13 @@ class Engine:
         seen = set(result)
         todo = [p for p in result if detect_kind(p, explicit=True) is Kind.REQUIREMENTS]
         while todo:
-            doc = self.document(todo.pop(), Kind.REQUIREMENTS)
+            doc = self.document(todo.pop(), Kind.REQUIREMENTS, resolved=True)
             for inc in doc.includes:
                 path = self._include_path(doc, inc.target)
                 if path is not None and path not in seen and path.is_file():
                     seen.add(path)
                     result.append(path)
-                    self.document(path, Kind.REQUIREMENTS)
+                    self.document(path, Kind.REQUIREMENTS, resolved=True)
                     todo.append(path)
         return result
 

@@ -172,9 +172,13 @@ def _parse_file(item: tuple[str, str]) -> tuple[bytes, bytes] | None:
 
 def _parse_in_pool(todo: list[tuple[str, str]], workers: int) -> list | None:
     try:
+        import multiprocessing
+        import threading
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Forking a process that runs threads (the language server) is unsafe: spawn then.
+        context = multiprocessing.get_context("spawn") if threading.active_count() > 1 else None
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             return list(pool.map(_parse_file, todo, chunksize=_CHUNK))
     except Exception:  # no pool here (sandbox, no /dev/shm, broken worker): go serial
         return None

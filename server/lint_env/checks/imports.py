@@ -28,7 +28,7 @@ def _when(ctx: Context, when: dict[str, str] | None) -> bool:
 
 
 def undeclared(rule: Rule, ctx: Context) -> Iterator[Finding]:
-    from ..import_map import distributions_for, is_stdlib
+    from ..import_map import declared_covers, distributions_for, is_local, is_stdlib
 
     if not ctx.project_declared:
         return  # a project that declares nothing: nothing to compare with
@@ -39,9 +39,12 @@ def undeclared(rule: Rule, ctx: Context) -> Iterator[Finding]:
         top = imp.top
         if imp.guarded or top in seen or top in ignore or top in local or is_stdlib(top):
             continue
-        dists = distributions_for(top)
-        if set(dists) & ctx.project_declared:
+        # The full name: namespace packages (google.protobuf) map by their longest prefix.
+        if declared_covers(imp.module, ctx.project_declared):
             continue
+        if is_local(top, ctx.root, ctx.doc.path):  # a sibling module of a script
+            continue
+        dists = distributions_for(imp.module)
         seen.add(top)
         yield ctx.finding(rule, imp.span, module=top, distributions=" or ".join(dists))
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import gc
 import itertools
 import json
@@ -31,7 +32,7 @@ from .text import detect_newline, offset_table, split_lines
 
 # Bump when the output of this module changes for some input (the import-scan cache
 # stores parsed imports under this version).
-PARSER_VERSION = 1
+PARSER_VERSION = 3
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_RX = re.compile(r"__import__\s*\(|import_module\s*\(")
@@ -42,6 +43,7 @@ _FROM_RX = re.compile(
 _LINE_IMPORT_RX = re.compile(r"[ \t\f]*(?:import|from)(?=[ \t\f\\(.])")
 _TOP_CONTINUE = ("else", "elif", "except", "finally", "case")
 _WS = " \t\f"
+_MAX_STATEMENT_LINES = 5000  # a parenthesised import list longer than this is not read
 
 
 class _Text:
@@ -56,7 +58,11 @@ class _Text:
     @property
     def starts(self) -> list[int]:
         if self._starts is None:
-            self._starts = offset_table(self.text)
+            if "\r" in self.text:
+                self._starts = offset_table(self.text)
+            else:  # every line ends with one "\n": sums of lengths, at C speed
+                lengths = map((1).__add__, map(len, self.lines[:-1]))
+                self._starts = list(itertools.accumulate(lengths, initial=0))
         return self._starts
 
     def char_col(self, line: int, byte_col: int) -> int:
@@ -90,12 +96,14 @@ class _Walker:
     bytes removed from the start of that first line (indentation, a BOM).
     """
 
-    def __init__(self, src: _Text, out: list[Import], line0: int, shift0: int, dynamic: bool):
+    def __init__(
+        self, src: _Text, out: list[Import], line0: int, shift0: int, dynamic: list[int] | None
+    ):
         self.src = src
         self.out = out
         self.line0 = line0
         self.shift0 = shift0
-        self.dynamic = dynamic
+        self.dynamic = dynamic  # sorted real lines with __import__( / import_module( on them
 
     def pos(self, lineno: int, col: int) -> tuple[int, int]:
         line = self.line0 + lineno - 1
@@ -174,6 +182,14 @@ class _Walker:
             for item in node:
                 self._dynamic(item, guarded, tc)
             return
+        # Only statements on the lines where such a call is written are searched.
+        lineno = getattr(node, "lineno", None)  # (a withitem has no position)
+        if lineno is not None and self.dynamic is not None:
+            first = self.line0 + lineno - 1
+            last = self.line0 + (getattr(node, "end_lineno", None) or lineno) - 1
+            k = bisect.bisect_left(self.dynamic, first)
+            if k >= len(self.dynamic) or self.dynamic[k] > last:
+                return
         for sub in ast.walk(node):
             if type(sub) is not ast.Call:
                 continue
@@ -275,8 +291,20 @@ def find_imports(text: str, lines: list[str], cell: int | None = None) -> list[I
     if "import" not in text:
         return []
     src = _Text(text, lines, cell)
+    if _fast_eligible(text):
+        found = _fast_imports(src)
+        if found is not None:
+            return found
+    return _ast_imports(src)
+
+
+def _ast_imports(src: _Text) -> list[Import]:
+    """The reference walk: the whole file through ``ast``."""
+    text = src.text
     out: list[Import] = []
-    dynamic = _DYNAMIC_RX.search(text) is not None
+    dynamic = None
+    if "__import__" in text or "import_module" in text:
+        dynamic = [src.position(m.start())[0] for m in _DYNAMIC_RX.finditer(text)] or None
     source, shift0 = text, 0
     if source.startswith("\ufeff"):
         source, shift0 = source[1:], 3
@@ -291,7 +319,266 @@ def find_imports(text: str, lines: list[str], cell: int | None = None) -> list[I
     return out
 
 
-def _find_in_blocks(src: _Text, source: str, shift0: int, out: list[Import], dynamic: bool):
+# --- the fast path ------------------------------------------------------------------
+#
+# Parsing a whole file with ``ast`` builds every expression node; only import
+# statements matter. The fast path finds the lines that start with ``import``/``from``
+# outside strings (a small lexer that only needs to know where multi-line strings
+# are), parses each such statement on its own, and reads the enclosing block headers
+# (``try:`` with its ``except`` clauses, ``if TYPE_CHECKING:``) by indentation. Files
+# with anything it does not model (an import after ``:`` or ``;`` on one line,
+# ``__import__``/``import_module`` calls, a BOM, NUL characters, quotes or ``;`` on
+# an import line) take the ``ast`` path. tests/test_sources_imports.py checks that
+# both paths agree on real code (the standard library).
+
+_ONE_LINER_RX = re.compile(r"[:;][ \t]*(?:import|from)\b")
+_BARE_CR_RX = re.compile(r"\r(?!\n)")  # old Mac line ends: "^" does not see them
+# Line starts are found after a literal "\n" (much faster than "^" with re.M, which
+# tries every position); the first line is matched on its own.
+_CANDIDATE_RX = re.compile(r"\n[ \t\f]*(?:import|from)\b")
+_CANDIDATE0_RX = re.compile(r"[ \t\f]*(?:import|from)\b")
+# String literals and comments, each one match (so that quotes in comments and "#" in
+# strings are not mistaken); an unterminated string runs to the end of its line (or, for
+# triple quotes, of the text).
+_TOKEN_RX = re.compile(
+    r'"""[^"\\]*(?:(?:\\.?|"(?!""))[^"\\]*)*(?:"""|\Z)'
+    r"|'''[^'\\]*(?:(?:\\.?|'(?!''))[^'\\]*)*(?:'''|\Z)"
+    r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)?[^"\\\r\n]*)*"?'
+    r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)?[^'\\\r\n]*)*'?"
+    r"|#[^\r\n]*",
+    re.S,
+)
+_TRY_RX = re.compile(r"try[ \t]*:")
+_TC_RX = re.compile(r"(?:el)?if[ \t]+(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)?TYPE_CHECKING[ \t]*:")
+_HANDLER_NAME_RX = re.compile(r"[A-Za-z_]\w*")
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_statement(stmt: str) -> ast.Module | None:
+    """One import statement (trees are only read, so equal statements share one)."""
+    try:
+        return ast.parse(stmt)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _fast_eligible(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    if text.startswith("\ufeff") or ("\r" in text and _BARE_CR_RX.search(text)):
+        return False
+    return _ONE_LINER_RX.search(text) is None
+
+
+def _multiline_strings(text: str, end: int) -> list[tuple[int, int]]:
+    """(start, end) offsets of the string literals before ``end`` that span lines."""
+    spans = []
+    for m in _TOKEN_RX.finditer(text):  # not bounded by ``end``: a string may run past it
+        if m.start() >= end:
+            break
+        token = m.group()
+        if "\n" in token or "\r" in token:
+            spans.append(m.span())
+    return spans
+
+
+def _indent(row: str) -> int:
+    return len(row) - len(row.lstrip(" \t\f"))
+
+
+def _fast_imports(src: _Text) -> list[Import] | None:
+    text = src.text
+    candidates = [m.start() + 1 for m in _CANDIDATE_RX.finditer(text)]
+    if _CANDIDATE0_RX.match(text):
+        candidates.insert(0, 0)
+    dynamic = []
+    if "__import__" in text or "import_module" in text:
+        dynamic = [m.start() for m in _DYNAMIC_RX.finditer(text)]
+    if not candidates and not dynamic:
+        return []
+    strings = _multiline_strings(text, len(text) if dynamic else candidates[-1])
+    string_starts = [a for a, _ in strings]
+    starts = src.starts
+    lines = src.lines
+
+    def in_string(offset: int) -> bool:
+        k = bisect.bisect_right(string_starts, offset) - 1
+        return k >= 0 and string_starts[k] < offset < strings[k][1]
+
+    out: list[Import] = []
+    by_ast: list[tuple[int, int]] = []  # line ranges read by ast (dynamic imports in them)
+    if dynamic:
+        found = _dynamic_blocks(src, dynamic, in_string, out)
+        if found is None:
+            return None
+        by_ast = found
+    by_ast_starts = [a for a, _ in by_ast]
+
+    headers: _Headers | None = None
+    done_until = -1
+    for offset in candidates:
+        if in_string(offset):
+            continue
+        line = bisect.bisect_right(starts, offset) - 1
+        if by_ast:
+            k = bisect.bisect_right(by_ast_starts, line) - 1
+            if k >= 0 and line < by_ast[k][1]:
+                continue
+        if line <= done_until:
+            continue  # inside a statement already read (a parenthesised import list)
+        row = lines[line]
+        if "'" in row or '"' in row or ";" in row:
+            return None
+        indent = _indent(row)
+        stmt = [row[indent:]]
+        depth = _depth(row)
+        j = line + 1
+        n = len(lines)
+        while (depth > 0 or stmt[-1].rstrip().endswith("\\")) and j < n:
+            if j - line >= _MAX_STATEMENT_LINES:
+                break
+            stmt.append(lines[j])
+            depth += _depth(lines[j])
+            j += 1
+        tree = _parse_statement("\n".join(stmt))
+        if tree is None:
+            continue  # not an import statement after all (or a broken one)
+        done_until = j - 1
+        guarded = tc = False
+        if indent:
+            if headers is None:
+                # The except clauses of a try may lie after the last candidate: know
+                # every string of the file before reading headers.
+                strings[:] = _multiline_strings(text, len(text))
+                string_starts[:] = [a for a, _ in strings]
+                headers = _Headers(text, in_string)
+            guarded, tc = headers.context(line, indent)
+        _Walker(src, out, line, indent, None).walk(tree.body, guarded, tc)
+    if by_ast:
+        out.sort(key=lambda i: (i.span.line, i.span.col))
+    return out
+
+
+def _dynamic_blocks(
+    src: _Text, offsets: list[int], in_string: Callable[[int], bool], out: list[Import]
+) -> list[tuple[int, int]] | None:
+    """``__import__(``/``import_module(`` calls need expressions: the top-level blocks
+    that contain them are parsed with ``ast`` (imports found there go to ``out``). Returns
+    the line ranges of those blocks, or None when a block does not parse on its own."""
+    lines, starts = src.lines, src.starts
+    bounds = _top_level_starts(lines, starts, in_string)
+    if not bounds or bounds[0] != 0:
+        bounds.insert(0, 0)
+    dyn_lines = sorted({bisect.bisect_right(starts, o) - 1 for o in offsets})
+    ranges: list[tuple[int, int]] = []
+    for ln in dyn_lines:
+        k = bisect.bisect_right(bounds, ln) - 1
+        block = (bounds[k], bounds[k + 1] if k + 1 < len(bounds) else len(lines))
+        if not ranges or ranges[-1] != block:
+            ranges.append(block)
+    for a, b in ranges:
+        tree = _parse("\n".join(lines[a:b]))
+        if tree is None:
+            return None
+        _Walker(src, out, a, 0, dyn_lines).walk(tree.body, False, False)
+    return ranges
+
+
+def _top_level_starts(
+    lines: list[str], starts: list[int], in_string: Callable[[int], bool]
+) -> list[int]:
+    """Lines that begin a top-level statement (decorators and their def/class together)."""
+    bounds: list[int] = []
+    in_decorators = False
+    for i, row in enumerate(lines):
+        if not row or row[0] in " \t\f#)]}" or in_string(starts[i]):
+            continue
+        word = row.split(None, 1)[0].split(":", 1)[0]
+        if word in _TOP_CONTINUE:
+            continue
+        decorator = row.startswith("@")
+        if not in_decorators:
+            bounds.append(i)
+        in_decorators = decorator
+    return bounds
+
+
+_KEYWORDS = r"(try|if|elif|else|except|finally|def|class|with|for|while|async|match|case)\b"
+_HEADER_RX = re.compile(r"\n([ \t\f]*)" + _KEYWORDS)
+_HEADER0_RX = re.compile(r"([ \t\f]*)" + _KEYWORDS)
+
+
+class _Headers:
+    """Lines that start with a compound-statement keyword (outside strings), to find the
+    blocks around a statement: the nearest one above with less indentation encloses it.
+    (In valid code any other line with less indentation would have closed the block.)"""
+
+    def __init__(self, text: str, in_string: Callable[[int], bool]) -> None:
+        self.text = text
+        self.in_string = in_string
+        found = [
+            (m.start(1), m.end(1) - m.start(1), m.group(2), m.end())
+            for m in _HEADER_RX.finditer(text)
+            if not in_string(m.start(1))
+        ]
+        first = _HEADER0_RX.match(text)
+        if first is not None:
+            found.insert(0, (0, first.end(1), first.group(2), first.end()))
+        self.offsets: list[int] = [f[0] for f in found]
+        self.indents: list[int] = [f[1] for f in found]
+        self.words: list[str] = [f[2] for f in found]
+        self.ends: list[int] = [f[3] for f in found]
+        self._lines: list[int] | None = None
+
+    def line_numbers(self) -> list[int]:
+        if self._lines is None:
+            count = self.text.count
+            lines: list[int] = []
+            prev_off, prev_line = 0, 0
+            for off in self.offsets:
+                prev_line += count("\n", prev_off, off)
+                prev_off = off
+                lines.append(prev_line)
+            self._lines = lines
+        return self._lines
+
+    def context(self, line: int, indent: int) -> tuple[bool, bool]:
+        """(guarded, type_checking) for a statement at ``line`` indented by ``indent``."""
+        guarded = tc = False
+        k = bisect.bisect_left(self.line_numbers(), line) - 1
+        while k >= 0 and indent > 0:
+            ind = self.indents[k]
+            if ind < indent:
+                word = self.words[k]
+                if word == "try" and _TRY_RX.match(self.text, self.offsets[k] + ind):
+                    guarded = guarded or self._catches_import_error(k)
+                elif word in ("if", "elif") and _TC_RX.match(self.text, self.offsets[k] + ind):
+                    tc = True
+                indent = ind
+            k -= 1
+        return guarded, tc
+
+    def _catches_import_error(self, k: int) -> bool:
+        """Do the ``except`` clauses of the ``try`` at header ``k`` catch ImportError?"""
+        indent = self.indents[k]
+        for i in range(k + 1, len(self.offsets)):
+            ind = self.indents[i]
+            if ind > indent:
+                continue
+            if ind < indent or self.words[i] != "except":
+                return False
+            end = self.text.find(":", self.ends[i])
+            clause = self.text[self.ends[i] : end if end != -1 else len(self.text)]
+            clause = clause.lstrip("* \t").split(" as ", 1)[0]
+            names = _HANDLER_NAME_RX.findall(clause)
+            if not names or any(name in _IMPORT_ERRORS for name in names):
+                return True
+        return False
+
+
+def _find_in_blocks(
+    src: _Text, source: str, shift0: int, out: list[Import], dynamic: list[int] | None
+):
     """A file that does not parse: parse each top-level block on its own."""
     rows = split_lines(source)
     starts = [i for i, row in enumerate(rows) if _starts_block(row)]
@@ -329,14 +616,18 @@ def _find_in_lines(src: _Text, rows: list[str], a: int, b: int, shift0: int, out
         stmt = [row[indent:]]
         depth = _depth(row)
         j = i + 1
-        while j < b and j - i < 50 and (depth > 0 or stmt[-1].rstrip().endswith("\\")):
+        while (
+            j < b
+            and j - i < _MAX_STATEMENT_LINES
+            and (depth > 0 or stmt[-1].rstrip().endswith("\\"))
+        ):
             stmt.append(rows[j])
             depth += _depth(rows[j])
             j += 1
         tree = _parse("\n".join(stmt))
         if tree is not None:
             extra = shift0 if i == 0 else 0
-            _Walker(src, out, i, indent + extra, False).walk(tree.body, False, False)
+            _Walker(src, out, i, indent + extra, None).walk(tree.body, False, False)
             i = j
         else:
             i += 1
