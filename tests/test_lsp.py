@@ -399,6 +399,12 @@ async def test_notebook_diagnostics_land_on_the_right_cell(client: LanguageClien
     assert (diags[0].range.start.line, diags[0].range.start.character) == (1, 7)
     assert len(client.diagnostics[items[0].uri]) == 0
     assert len(client.diagnostics[items[1].uri]) == 0
+    # "Ignore on this line" edits the cell's own document.
+    acts = await actions_at(client, items[2].uri, diags[0], only=[types.CodeActionKind.QuickFix])
+    (ignore,) = [a for a in acts if a.title.endswith("ignore this rule on this line")]
+    assert apply_edits(items[2].text, edits_for(ignore, items[2].uri)) == (
+        f"x = 1\nimport pandas  # lint-env: ignore[{UNDECLARED}]\n"
+    )
     # Editing the third cell to import numpy instead clears it.
     client.notebook_document_did_change(
         types.DidChangeNotebookDocumentParams(
