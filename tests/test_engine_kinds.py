@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, write_tree
-from lint_env import snapshot
+from lint_env import resolve, snapshot
 from lint_env.api import Project
 from lint_env.config import Config
 from lint_env.fixes import apply_edits
@@ -20,12 +20,15 @@ RULES = load_ruleset(KINDS / "rules")
 
 @pytest.fixture(autouse=True)
 def fake_snapshot(monkeypatch):
+    def forget():
+        snapshot.load_package.cache_clear()
+        snapshot.snapshot_packages.cache_clear()
+        resolve.clear_caches()
+
     monkeypatch.setattr(snapshot, "index_dir", lambda: KINDS / "index")
-    snapshot.load_package.cache_clear()
-    snapshot.snapshot_packages.cache_clear()
+    forget()
     yield
-    snapshot.load_package.cache_clear()
-    snapshot.snapshot_packages.cache_clear()
+    forget()
 
 
 def check(tmp_path: Path, files: dict[str, str], target="macos-arm64", python="3.11", **cfg):

@@ -91,16 +91,25 @@ def admitted(
     return out
 
 
-def release(name: str, version: Version) -> Release | None:
+@lru_cache(maxsize=256)
+def _by_version(name: str) -> dict[Version, Release]:
     idx = load_package(name)
-    if idx is None:
-        return None
-    for r in idx.releases:
-        if r.version == version:
-            return r
-    return None
+    return {} if idx is None else {r.version: r for r in idx.releases}
 
 
+def release(name: str, version: Version) -> Release | None:
+    return _by_version(name).get(version)
+
+
+@lru_cache(maxsize=65536)
+def file_kind(name: str, version: Version, target: Target) -> str | None:
+    """installable() of a snapshot release, cached (the same questions come on every
+    edit in the editor): 'wheel', 'sdist', None, or 'unknown' when not in the snapshot."""
+    r = release(name, version)
+    return "unknown" if r is None else installable(r, target)
+
+
+@lru_cache(maxsize=1024)
 def _with_wheel(name: str, target: Target) -> list[Version]:
     idx = load_package(name)
     if idx is None:
@@ -142,3 +151,9 @@ def lowest_python(spec: str) -> str | None:
         ):
             return f"3.{minor}"
     return None
+
+
+def clear_caches() -> None:
+    """Forget cached answers (after the snapshot directory changed, e.g. in tests)."""
+    for f in (_by_version, file_kind, _with_wheel, specifier):
+        f.cache_clear()

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..model import Dependency, Document, Finding, Fix, Related, Span, TextEdit
-from ..resolve import admitted, installable, release, specifier
+from ..resolve import admitted, file_kind, specifier
 from ..ruleset import Rule
 from ..target import Target
 
@@ -52,8 +52,7 @@ class Context:
         releases the snapshot does not know count as installable."""
         if dep.source == "pip":
             for v in reversed(versions):
-                r = release(dep.name, v)
-                if r is None or installable(r, self.target) is not None:
+                if file_kind(dep.name, v, self.target) is not None:
                     return v
         return versions[-1]
 

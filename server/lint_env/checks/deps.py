@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -12,10 +13,9 @@ from packaging.version import Version
 from ..model import Dependency, Finding, Fix, Kind, Severity, TextEdit
 from ..resolve import (
     exact_pin,
+    file_kind,
     first_with_wheel,
-    installable,
     last_with_wheel,
-    release,
     specifier,
 )
 from ..ruleset import Rule
@@ -24,7 +24,12 @@ from . import Context, remove_line, set_specifier, spec_contains
 
 def _matches(name: str, patterns: list[str]) -> bool:
     """Glob patterns on canonical names ("nvidia-*-cu12", "mkl_fft" == "mkl-fft")."""
-    return any(fnmatch.fnmatchcase(name, canonicalize_name(p)) for p in patterns)
+    return _pattern(tuple(patterns)).match(name) is not None
+
+
+@lru_cache(maxsize=1024)
+def _pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(fnmatch.translate(canonicalize_name(p)) for p in patterns))
 
 
 def _verdict(versions: list[Version], bad, pick: Version) -> str | None:
@@ -179,10 +184,7 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
         versions = ctx.versions(dep)
         if not versions:
             continue
-        kinds = []
-        for v in versions:
-            r = release(dep.name, v)
-            kinds.append(installable(r, ctx.target) if r else "unknown")
+        kinds = [file_kind(dep.name, v, ctx.target) for v in versions]
         if "unknown" in kinds:
             continue
         if "wheel" in kinds and kinds[-1] != "sdist":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -208,6 +209,13 @@ def _direct(
     )
 
 
+@lru_cache(maxsize=16384)
+def _requirement(text: str) -> Requirement:
+    """packaging's parse, cached: an editor re-parses the same lines on every keystroke.
+    (Callers only read the result.) Errors are not cached; they raise each time."""
+    return Requirement(text)
+
+
 def parse_pep508(
     s: str,
     m: OffsetMap,
@@ -281,7 +289,7 @@ def parse_pep508(
         return ("0" if inside else "x") * len(mt.group())
 
     try:
-        parsed = Requirement(_ENV_VAR.sub(mask, req))
+        parsed = _requirement(_ENV_VAR.sub(mask, req))
     except InvalidRequirement as exc:
         if "${" in req[: name_m.end() + 2]:
             return Setting("unresolved", req, span)
