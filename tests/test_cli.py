@@ -237,3 +237,23 @@ def test_manifest_in_is_not_a_requirements_file(project):
     assert [(f["path"], f["code"]) for f in json.loads(r.stdout)] == [
         ("requirements/dev.in", "LE001")
     ]
+
+
+def test_unreadable_file_is_a_finding_even_as_root(project, monkeypatch):
+    """Tests run as root here, where chmod 0 does not stop reads: the refusal is faked by
+    making Path.read_bytes raise PermissionError for that one file."""
+    from lint_env.api import Project
+    from lint_env.config import Config
+
+    root = project({"requirements.txt": "numpy\n"})
+    target = (root / "requirements.txt").resolve()
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.resolve() == target:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    (f,) = Project(root, Config()).check([root]).findings
+    assert (f.code, f.path, f.message) == ("LE004", target, "cannot read file: Permission denied")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, find_nvim
 
 try:
     import tomllib
@@ -136,7 +135,7 @@ def test_neovim_config_starts_lint_env_server():
 
 
 def nvim() -> str | None:
-    candidate = os.environ.get("LINT_ENV_NVIM") or shutil.which("nvim")
+    candidate = find_nvim()
     if not candidate:
         return None
     version = subprocess.run([candidate, "--version"], capture_output=True, text=True)

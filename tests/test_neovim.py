@@ -12,15 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import find_nvim
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lsp"
-
-
-def find_nvim() -> str | None:
-    here = Path(sys.executable).parent / "nvim"
-    if here.is_file():
-        return str(here)
-    return shutil.which("nvim")
 
 
 def nvim_version(nvim: str) -> tuple[int, int]:
