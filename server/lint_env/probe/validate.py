@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Severity
+from .probe import TF_DISTS  # one list: the probe script and its judge agree
 
 PROBE_SCRIPT = Path(__file__).with_name("probe.py")
 PROGRESS = "@@lint-env-progress "
@@ -396,15 +397,6 @@ def _fmt(value: Any) -> str:
 
 # --- judging the facts --------------------------------------------------------------
 
-TF_DISTS = (
-    "tensorflow",
-    "tensorflow-macos",
-    "tensorflow-cpu",
-    "tensorflow-gpu",
-    "tensorflow-intel",
-    "tensorflow-aarch64",
-    "tf-nightly",
-)
 KERAS3_BACKENDS = ("tensorflow", "jax", "torch", "numpy")
 STAGES = {
     "start": "starting",
