@@ -157,17 +157,15 @@ def _project_root(start: Path) -> Path:
 
 
 def _load_config(args: argparse.Namespace, paths: list[Path]):
-    from .config import Config, ConfigError, config_from_table, load_config
+    from .config import ConfigError, config_from_table, load_config, load_config_file
     from .target import TargetError, parse_python_version
 
     start = paths[0] if len(paths) == 1 else Path.cwd()
     try:
         if args.config is not None:
-            cfg = _config_file(args.config)
+            cfg = load_config_file(args.config)
         else:
-            cfg = load_config(start)
-            if cfg.root is not None and not _has_config(cfg):
-                cfg = Config(root=_project_root(start))
+            cfg = load_config(start, default_root=_project_root(start))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     overrides: dict = {}
@@ -192,24 +190,6 @@ def _load_config(args: argparse.Namespace, paths: list[Path]):
     if args.ignore is not None:
         overrides["ignore"] = tuple(cfg.ignore) + tuple(args.ignore)
     return cfg.merged(**overrides)
-
-
-def _has_config(cfg) -> bool:
-    from .config import Config
-
-    return cfg != Config(root=cfg.root)
-
-
-def _config_file(path: Path):
-    from .config import ConfigError, config_from_table, tomllib
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return config_from_table(data.get("tool", {}).get("lint-env", {}), source=path.resolve())
 
 
 def cmd_check(args: argparse.Namespace) -> int:

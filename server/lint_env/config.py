@@ -70,8 +70,8 @@ def _glob(rel: str, pattern: str) -> bool:
     return fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel.rsplit("/", 1)[-1], pattern)
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml with a [tool.lint-env] table, from ``start`` upwards."""
+def _nearest(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest pyproject.toml with a [tool.lint-env] table, and that table."""
     here = start.resolve()
     if here.is_file():
         here = here.parent
@@ -82,18 +82,38 @@ def find_pyproject(start: Path) -> Path | None:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8-sig"))
             except (OSError, ValueError, UnicodeDecodeError):
                 continue
-            if "lint-env" in data.get("tool", {}):
-                return candidate
+            table = data.get("tool", {})
+            if isinstance(table, dict) and "lint-env" in table:
+                return candidate, table["lint-env"]
     return None
 
 
-def load_config(start: Path) -> Config:
-    """Config from the nearest pyproject.toml with ``[tool.lint-env]``; defaults if none."""
-    path = find_pyproject(start)
-    if path is None:
-        return Config(root=start.resolve() if start.is_dir() else start.resolve().parent)
-    data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    return config_from_table(data["tool"]["lint-env"], source=path)
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.lint-env] table, from ``start`` upwards."""
+    found = _nearest(start)
+    return found[0] if found else None
+
+
+def load_config(start: Path, default_root: Path | None = None) -> Config:
+    """Config from the nearest pyproject.toml with ``[tool.lint-env]`` (read once);
+    defaults if none, rooted at ``default_root`` or the folder of ``start``."""
+    found = _nearest(start)
+    if found is None:
+        here = start.resolve()
+        return Config(root=default_root or (here if here.is_dir() else here.parent))
+    path, table = found
+    return config_from_table(table, source=path)
+
+
+def load_config_file(path: Path) -> Config:
+    """Config from the ``[tool.lint-env]`` table of a given file (``--config``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return config_from_table(data.get("tool", {}).get("lint-env", {}), source=path.resolve())
 
 
 def _str_list(table: dict[str, Any], key: str, source: str) -> tuple[str, ...] | None:
