@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .api import CheckResult
-from .checks import KIND_CHECKS, Context
+from .checks import Context, kind_checks
 from .config import Config
 from .model import Dependency, Document, Finding, Kind, Problem, Severity
 from .resolve import lowest_python
@@ -33,8 +33,8 @@ class Engine:
         self.rules = rules if rules is not None else load_ruleset()
         self._overlays: dict[Path, str] = {}
         self._docs: dict[Path, tuple[object, Document]] = {}
-        self._checks = KIND_CHECKS()
-        self._project: tuple[object, list[Document]] | None = None
+        self._checks = kind_checks()
+        self._project: list[Document] | None = None
         self._local_modules: frozenset[str] | None = None
 
     # --- documents -------------------------------------------------------------------
@@ -95,8 +95,8 @@ class Engine:
                 p for p in self._overlays if p.parent == self.root and detect_kind(p) in _DEP_KINDS
             )
             docs = [self.document(p) for p in sorted(paths)]
-            self._project = (None, [d for d in docs if d.kind in _DEP_KINDS])
-        return self._project[1]
+            self._project = [d for d in docs if d.kind in _DEP_KINDS]
+        return self._project
 
     def local_modules(self) -> frozenset[str]:
         if self._local_modules is None:

@@ -1,6 +1,6 @@
 """Rule kinds: the small set of code paths the rule database chooses between.
 
-Each kind is a function ``(rule, ctx) -> Iterable[Finding]``; :data:`KIND_CHECKS`
+Each kind is a function ``(rule, ctx) -> Iterable[Finding]``; :func:`kind_checks`
 maps the ``kind`` field of a rule to it. The ``problem`` and ``runtime`` kinds have
 no check here (parsers and the probe produce those findings).
 """
@@ -169,7 +169,7 @@ def spec_contains(spec: str, version) -> bool:
     return s is not None and s.contains(version, prereleases=True)
 
 
-def _registry() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
+def kind_checks() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
     from . import conda, deps, imports
 
     return {
@@ -186,6 +186,3 @@ def _registry() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
         "import-mix": imports.mix,
         "import": imports.forbidden_import,
     }
-
-
-KIND_CHECKS = _registry
