@@ -765,38 +765,20 @@ def _keras_pairing(data: dict[str, Any]) -> list[RuntimeFinding]:
         f"; tf.keras resolves to {resolved} ({kinfo.get('tf_keras_version')})" if resolved else ""
     )
     out = []
+    # (package, what is installed, what TF needs) when the pair does not match
+    mismatch: tuple[str, str, str] | None = None
     if 6 <= minor <= 15 and kv is not None and (kv.major, kv.minor) != (2, minor):
-        out.append(
-            _finding(
-                "RT009",
-                package="keras",
-                keras=f"keras {kv}",
-                tf=str(tfv),
-                need=f"keras>=2.{minor},<2.{minor + 1}",
-                where=where,
-            )
-        )
+        mismatch = ("keras", f"keras {kv}", f"keras>=2.{minor},<2.{minor + 1}")
     elif minor >= 16 and not legacy and kv is not None and kv.major < 3:
-        out.append(
-            _finding(
-                "RT009",
-                package="keras",
-                keras=f"keras {kv}",
-                tf=str(tfv),
-                need=f"keras>=3 (or tf-keras~=2.{minor}.0 with TF_USE_LEGACY_KERAS=1)",
-                where=where,
-            )
-        )
+        need = f"keras>=3 (or tf-keras~=2.{minor}.0 with TF_USE_LEGACY_KERAS=1)"
+        mismatch = ("keras", f"keras {kv}", need)
     elif minor >= 16 and legacy and (tkv is None or (tkv.major, tkv.minor) != (2, minor)):
+        have = f"tf-keras {tkv}" if tkv else "no tf-keras"
+        mismatch = ("tf-keras", have, f"tf-keras~=2.{minor}.0 because TF_USE_LEGACY_KERAS is set")
+    if mismatch is not None:
+        package, have, need = mismatch
         out.append(
-            _finding(
-                "RT009",
-                package="tf-keras",
-                keras=f"tf-keras {tkv}" if tkv else "no tf-keras",
-                tf=str(tfv),
-                need=f"tf-keras~=2.{minor}.0 because TF_USE_LEGACY_KERAS is set",
-                where=where,
-            )
+            _finding("RT009", package=package, keras=have, tf=str(tfv), need=need, where=where)
         )
     if not out and kinfo.get("tf_keras_error"):
         out.append(
