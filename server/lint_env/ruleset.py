@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
 import sys
@@ -14,11 +15,6 @@ from typing import Any
 from .model import Kind, Severity
 from .paths import rules_dir
 from .target import PLATFORMS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CODE_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -192,14 +188,37 @@ class RuleSet:
 
 @cache
 def load_ruleset(directory: Path | None = None) -> RuleSet:
+    """The rule database in ``directory`` (default: the shipped one), validated.
+
+    Parsing and validating the TOML files costs tens of milliseconds on every run, so
+    the validated database is kept in lint-env's cache folder under a digest of the
+    rule files' bytes and of the code that validates them: an edited rule file or a
+    new lint-env version is a new key. A cache that is missing, unreadable, corrupt
+    or unwritable is only a miss."""
     d = directory or rules_dir()
-    rules: dict[str, Rule] = {}
-    names: dict[str, str] = {}
     files = sorted(d.glob("*.toml"))
     if not files:
         raise RuleError(f"{d}: no rule files (*.toml) found")
+    blobs = []
     for path in files:
-        for rule in load_file(path):
+        try:
+            blobs.append((path, path.read_bytes()))
+        except OSError as exc:
+            raise RuleError(f"{path.name}: cannot read: {exc}") from None
+    key = _digest(d, blobs)
+    cached = _cached(key)
+    if cached is not None:
+        return cached
+    ruleset = _build(blobs)
+    _store(key, ruleset)
+    return ruleset
+
+
+def _build(blobs: list[tuple[Path, bytes]]) -> RuleSet:
+    rules: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    for path, data in blobs:
+        for rule in _load_bytes(path, data):
             if rule.code in rules:
                 raise RuleError(
                     f"{path.name}: rule {rule.code}: code already used in {rules[rule.code].source.name}"
@@ -213,11 +232,89 @@ def load_ruleset(directory: Path | None = None) -> RuleSet:
     return RuleSet(rules)
 
 
+# The code whose behaviour is baked into a cached RuleSet: the validation here and the
+# classes it pickles. Their bytes are part of the key.
+_KEY_MODULES = ("ruleset.py", "model.py", "target.py")
+_CACHE_FORMAT = b"lint-env-rules:1"
+
+
+def _digest(directory: Path, blobs: list[tuple[Path, bytes]]) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(_CACHE_FORMAT, digest_size=20)
+    h.update(str(directory.resolve()).encode("utf-8", "surrogateescape") + b"\0")
+    here = Path(__file__).resolve().parent
+    for name in _KEY_MODULES:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:  # pragma: no cover - our own files
+            h.update(name.encode())
+    for path, data in blobs:
+        h.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _cache_file(key: str) -> Path:
+    from .paths import cache_dir
+
+    return cache_dir() / f"rules-{key}.pickle"
+
+
+def _cached(key: str) -> RuleSet | None:
+    import pickle
+
+    try:
+        data = _cache_file(key).read_bytes()
+    except OSError:
+        return None
+    try:
+        ruleset = pickle.loads(data)
+    except Exception:  # a truncated or foreign file is a miss; it is rewritten
+        return None
+    return ruleset if isinstance(ruleset, RuleSet) else None
+
+
+def _store(key: str, ruleset: RuleSet) -> None:
+    import os
+    import pickle
+    import tempfile
+
+    target = _cache_file(key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".rules-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(ruleset, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return  # no cache this time; the next run parses again
+
+
 def load_file(path: Path) -> list[Rule]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RuleError(f"{path.name}: cannot read: {exc}") from None
+    return _load_bytes(path, data)
+
+
+def _load_bytes(path: Path, blob: bytes) -> list[Rule]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
     where = path.name
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(blob.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise RuleError(f"{where}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{where}: invalid TOML: {exc}") from None
