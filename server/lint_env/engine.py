@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .api import CheckResult
@@ -225,6 +226,8 @@ class Engine:
                 if not self.config.enabled(rule.code, doc.path):
                     continue
                 found.extend(self._checks[rule.kind](rule, ctx))
+            if doc.kind is Kind.LOCK:  # a lock is re-generated, never edited by hand
+                found = [replace(f, fixes=()) for f in found]
             findings.extend(self._yield_to_specific(found))
         return self._finish(doc, findings)
 
@@ -249,7 +252,13 @@ class Engine:
         declared: frozenset[str],
     ) -> Context:
         applies = target.evaluate_marker
-        own = [d for d in doc.dependencies if not d.constraint_only and applies(d.marker)]
+        if doc.lock is not None:  # a lock: what it installs on this target, exactly
+            from .sources.locks import installed_on
+
+            locked = installed_on(doc.lock, applies)
+            own = [p.dependency for p in locked if not p.root]
+        else:
+            own = [d for d in doc.dependencies if not d.constraint_only and applies(d.marker)]
         env = [d for d in own if d.group != "build"]
         origin: dict[int, Path] = {id(d): doc.path for d in doc.dependencies}
         constraints: dict[str, list[str]] = {}
@@ -341,5 +350,5 @@ class Engine:
         return result
 
 
-_DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)
+_DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)  # what a project declares
 _CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)

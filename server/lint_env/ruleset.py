@@ -21,7 +21,9 @@ NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 BASES = ("IDX", "DOC", "ISSUE", "RECON")
 COMMON_PLACEHOLDERS = frozenset({"package", "spec", "target", "python"})
 
-DEP_FILES = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)
+# What a project declares (ranges a resolver picks from), and lock files (exact picks).
+DECLARED_FILES = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)
+DEP_FILES = (*DECLARED_FILES, Kind.LOCK)
 CODE_FILES = (Kind.PYTHON, Kind.NOTEBOOK)
 
 # kind -> (params: name -> (types, required), extra placeholders, default files)
@@ -56,7 +58,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
     "wheel": (
         {"packages": (_STR_LIST, True), "exclude": (_STR_LIST, False)},
         frozenset({"first", "last", "version"}),
-        DEP_FILES,
+        DECLARED_FILES,  # a lock names its own files: the lock-files kind judges them
     ),
     "pairing": (
         {
@@ -115,10 +117,12 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         frozenset({"module"}),
         CODE_FILES,
     ),
+    "lock": ({"check": ((str,), True)}, frozenset({"version", "environments"}), (Kind.LOCK,)),
     "problem": ({}, frozenset(), DEP_FILES + CODE_FILES),
     "runtime": ({}, frozenset(), ()),
 }
 CONDA_CHECKS = ("channel-required", "channel-banned", "variable", "build")
+LOCK_CHECKS = ("no-file", "source-build", "environments")
 
 
 class RuleError(ValueError):
@@ -382,6 +386,11 @@ def _rule(path: Path, index: int, raw: Any) -> Rule:
             raise err(
                 "files", f"must list document kinds: {', '.join(k.value for k in Kind)}"
             ) from None
+        # A lock holds exact pip picks: every rule that judges pip declarations judges
+        # them too (the wheel kind excepted: a lock names its own files).
+        pip_files = Kind.REQUIREMENTS in files or Kind.PYPROJECT in files
+        if pip_files and kind in KINDS and Kind.LOCK in KINDS[kind][2] and Kind.LOCK not in files:
+            files = (*files, Kind.LOCK)
     basis = raw.get("basis", "DOC" if kind in ("problem",) else None)
     if kind != "problem" and basis not in BASES:
         raise err("basis", f"required, one of {', '.join(BASES)}")
@@ -465,6 +474,8 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
         raise err("params.fix_marker", "required when fix = 'marker'")
     if kind == "conda" and params.get("check") not in CONDA_CHECKS:
         raise err("params.check", f"must be one of {', '.join(CONDA_CHECKS)}")
+    if kind == "lock" and params.get("check") not in LOCK_CHECKS:
+        raise err("params.check", f"must be one of {', '.join(LOCK_CHECKS)}")
     if kind == "pairing":
         if params.get("mode", "mismatch") not in ("mismatch", "unpinned"):
             raise err("params.mode", "must be mismatch or unpinned")

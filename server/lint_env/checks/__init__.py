@@ -170,7 +170,7 @@ def spec_contains(spec: str, version) -> bool:
 
 
 def kind_checks() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
-    from . import conda, deps, imports
+    from . import conda, deps, imports, locks
 
     return {
         "banned": deps.banned,
@@ -181,6 +181,7 @@ def kind_checks() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
         "python": deps.python_window,
         "requires": deps.requires,
         "conda": conda.conda,
+        "lock": locks.lock,
         "import-undeclared": imports.undeclared,
         "import-shadow": imports.shadow,
         "import-mix": imports.mix,
