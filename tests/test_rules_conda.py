@@ -76,3 +76,64 @@ def test_snapshot_holds_the_gpu_and_native_packages(name: str):
 
     idx = load_package(name)
     assert idx is not None and idx.releases, name
+
+
+# --- item 10: the subdir named in the file's own instructions ---------------------------
+
+ROSETTA_HEADER = """\
+# This environment must be created as an Intel one:
+#   CONDA_SUBDIR=osx-64 conda env create -f environment.yml
+#   conda activate legacy && conda config --env --set subdir osx-64
+name: legacy
+channels:
+  - conda-forge
+dependencies:
+  - python=3.9
+  - numpy=1.21
+"""
+
+
+def test_subdir_instruction_in_a_comment_is_rs001(tmp_path: Path):
+    found = [f for f in _findings(tmp_path, {"environment.yml": ROSETTA_HEADER}, "macos-arm64")]
+    rs = [f for f in found if f.code == "RS001"]
+    lines = ROSETTA_HEADER.splitlines()
+    assert [f.span.line for f in rs] == [1, 2], [f.message for f in rs]
+    assert [lines[f.span.line][f.span.col : f.span.end_col] for f in rs] == [
+        "CONDA_SUBDIR=osx-64",
+        "set subdir osx-64",
+    ]
+    # an Intel Mac is what the instruction asks for
+    assert not [
+        f
+        for f in _findings(tmp_path, {"environment.yml": ROSETTA_HEADER}, "macos-x86_64")
+        if f.code == "RS001"
+    ]
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# conda env create --subdir osx-64 -f environment.yml",
+        "# mamba env create --platform=osx-64 -f environment.yml",
+        "#CONDA_SUBDIR='osx-64' conda env create",
+    ],
+)
+def test_subdir_instruction_forms(tmp_path: Path, comment: str):
+    text = f"{comment}\nname: x\ndependencies:\n  - python=3.9\n"
+    assert "RS001" in {
+        f.code for f in _findings(tmp_path, {"environment.yml": text}, "macos-arm64")
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# CONDA_SUBDIR=osx-arm64 conda env create\nname: x\ndependencies:\n  - python=3.9\n",
+        # not a comment: a package named like the flag is not an instruction
+        "name: x\ndependencies:\n  - python=3.9\n  - pip:\n    - osx-64-tools\n",
+    ],
+)
+def test_native_subdir_or_no_instruction_is_quiet(tmp_path: Path, text: str):
+    assert "RS001" not in {
+        f.code for f in _findings(tmp_path, {"environment.yml": text}, "macos-arm64")
+    }
