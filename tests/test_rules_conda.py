@@ -137,3 +137,136 @@ def test_native_subdir_or_no_instruction_is_quiet(tmp_path: Path, text: str):
     assert "RS001" not in {
         f.code for f in _findings(tmp_path, {"environment.yml": text}, "macos-arm64")
     }
+
+
+# --- item 8: exports from another OS ----------------------------------------------------
+
+# The shape `conda env export` writes on Windows (defaults channel, Python 3.7).
+WINDOWS_EXPORT = """\
+name: ds-cpu
+channels:
+  - defaults
+dependencies:
+  - h5py=2.10.0=py37h5e291fa_0
+  - icc_rt=2019.0.0=h0cc432a_1
+  - numpy=1.19.2=py37hadc3359_0
+  - python=3.7.9=h60c2a47_0
+  - setuptools=52.0.0=py37haa95532_0
+  - six=1.15.0=pyhd3eb1b0_0
+  - vc=14.2=h21ff451_1
+  - vs2015_runtime=14.27.29016=h5e58377_2
+  - wincertstore=0.2=py37_0
+  - m2w64-gcc-libs=5.3.0=7
+  - pip:
+    - opencv-python==4.5.1.48
+prefix: C:\\Users\\me\\anaconda3\\envs\\ds-cpu
+"""
+
+# The shape it writes on Linux (with a CRLF checkout, as git on Windows may give it).
+LINUX_EXPORT = (
+    "name: far\n"
+    "channels:\n"
+    "  - conda-forge\n"
+    "dependencies:\n"
+    "  - _libgcc_mutex=0.1=conda_forge\n"
+    "  - ca-certificates=2023.7.22=hbcca054_0\n"
+    "  - ld_impl_linux-64=2.40=h41732ed_0\n"
+    "  - libblas=3.9.0=17_linux64_openblas\n"
+    "  - libgcc-ng=13.1.0=he5830b7_0\n"
+    "  - numpy=1.25.2=py310ha4c1d20_0\n"
+    "  - python=3.10.12=hd12c33a_0_cpython\n"
+    "  - setuptools=68.0.0=pyhd8ed1ab_0\n"
+    "prefix: /home/me/miniforge3/envs/far\n"
+).replace("\n", "\r\n")
+
+
+def _by_code(found):
+    out: dict[str, list] = {}
+    for f in found:
+        out.setdefault(f.code, []).append(f)
+    return out
+
+
+def test_windows_export_on_apple_silicon(tmp_path: Path):
+    found = _by_code(_findings(tmp_path, {"environment.yml": WINDOWS_EXPORT}, "macos-arm64", "3.7"))
+    # the builds: one finding for the whole file, an error (the prefix says Windows)
+    assert len(found["CD009"]) == 1
+    cd009 = found["CD009"][0]
+    assert cd009.severity is Severity.ERROR
+    assert cd009.span.line == 4  # the first hashed build: h5py
+    # h5py, icc_rt, numpy, python, setuptools, vc, vs2015_runtime carry hashes; six is
+    # noarch (pyh…), wincertstore's py37_0 and m2w64's 7 carry none
+    assert cd009.message.startswith("7 conda packages are pinned to exact builds")
+    assert "on Windows" in cd009.message and "--from-history" in cd009.message
+    # Windows-only packages: one finding each, the unconfirmed one a warning
+    assert sorted(f.span.line for f in found["CD007"]) == [5, 10, 11, 12]
+    assert [(f.span.line, f.severity) for f in found["CD008"]] == [(13, Severity.WARNING)]
+    assert [f.span.line for f in found["CD011"]] == [16]
+    assert found["CD011"][0].severity is Severity.INFO
+
+
+def test_windows_export_is_fine_on_windows(tmp_path: Path):
+    found = _by_code(
+        _findings(tmp_path, {"environment.yml": WINDOWS_EXPORT}, "windows-x86_64", "3.7")
+    )
+    assert not {"CD007", "CD008", "CD009"} & set(found), found.keys()
+
+
+def test_linux_export_on_apple_silicon_and_on_linux(tmp_path: Path):
+    mac = _by_code(_findings(tmp_path, {"environment.yml": LINUX_EXPORT}, "macos-arm64", "3.10"))
+    assert len(mac["CD009"]) == 1 and "on Linux" in mac["CD009"][0].message
+    # numbered build of libblas names linux64; setuptools is noarch; _libgcc_mutex's
+    # "conda_forge" carries no hash
+    assert mac["CD009"][0].message.startswith("6 conda packages")
+    assert {f.span.line for f in mac["CD004"]} == {4, 6, 8}
+    linux = _by_code(_findings(tmp_path, {"environment.yml": LINUX_EXPORT}, "linux-x86_64", "3.10"))
+    assert "CD009" not in linux and "CD004" not in linux
+
+
+def test_builds_of_unknown_origin_are_a_warning(tmp_path: Path):
+    text = "name: x\ndependencies:\n  - numpy=1.21.2=py39h20f2e39_0\n  - zlib=1.2.11=h7b6447c_3\n"
+    found = _by_code(_findings(tmp_path, {"environment.yml": text}, "macos-arm64", "3.9"))
+    assert [f.severity for f in found["CD009"]] == [Severity.WARNING]
+
+
+def test_fix_drops_the_builds_and_keeps_the_rest(tmp_path: Path):
+    from conftest import run_cli
+
+    write_tree(tmp_path, {"environment.yml": LINUX_EXPORT})
+    run_cli("check", "--fix", "--python-version", "3.10", tmp_path / "environment.yml")
+    text = (tmp_path / "environment.yml").read_bytes().decode()
+    assert text == (
+        "name: far\r\n"
+        "channels:\r\n"
+        "  - conda-forge\r\n"
+        "dependencies:\r\n"
+        "  - ca-certificates=2023.7.22\r\n"
+        "  - libblas=3.9.0\r\n"
+        "  - numpy=1.25.2\r\n"
+        "  - python=3.10.12\r\n"
+        "  - setuptools=68.0.0=pyhd8ed1ab_0\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "platform_specific"),
+    [
+        ("py39h20f2e39_0", True),
+        ("h7b6447c_0", True),
+        ("nompi_h6a2412b_1114", True),
+        ("17_linux64_openblas", True),
+        ("py3.9_cuda11.3_cudnn8.2.0_0", True),
+        ("hd12c33a_0_cpython", True),
+        ("pyhd8ed1ab_0", False),
+        ("pyhd3eb1b0_1", False),
+        ("py_0", False),
+        ("py37_0", False),
+        ("*accelerate", False),
+        ("mkl", False),
+        ("0", False),
+    ],
+)
+def test_platform_build_strings(build: str, platform_specific: bool):
+    from lint_env.checks.conda import platform_build
+
+    assert platform_build(build) is platform_specific

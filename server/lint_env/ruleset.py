@@ -97,8 +97,9 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "key": ((str,), False),
             "values": (_STR_LIST, False),
             "conda_build": ((str,), False),
+            "origin_packages": ((dict,), False),
         },
-        frozenset({"channel", "value"}),
+        frozenset({"channel", "value", "count", "builds", "origin"}),
         (Kind.CONDA,),
     ),
     "import-undeclared": (
@@ -121,7 +122,14 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
     "problem": ({}, frozenset(), DEP_FILES + CODE_FILES),
     "runtime": ({}, frozenset(), ()),
 }
-CONDA_CHECKS = ("channel-required", "channel-banned", "variable", "build")
+CONDA_CHECKS = (
+    "channel-required",
+    "channel-banned",
+    "variable",
+    "build",
+    "exported-builds",
+    "prefix",
+)
 LOCK_CHECKS = ("no-file", "source-build", "environments")
 
 

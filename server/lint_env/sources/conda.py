@@ -141,6 +141,13 @@ class _Reader:
                     self.dependency(item)
             elif name == "variables":
                 self.variables(value)
+            elif name == "prefix":
+                # `conda env export` writes the path of the environment it exported
+                text = self.scalar(value, "prefix")
+                if text:
+                    end = max(value.end_mark.index, key.end_mark.index)
+                    span = self.pos.span(key.start_mark.index, end)
+                    self.doc.settings.append(Setting("prefix", text, span))
             elif name == "platforms":
                 for item in self.sequence(value, "platforms"):
                     text = self.scalar(item, "a platform")
