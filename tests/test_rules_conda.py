@@ -270,3 +270,121 @@ def test_platform_build_strings(build: str, platform_specific: bool):
     from lint_env.checks.conda import platform_build
 
     assert platform_build(build) is platform_specific
+
+
+# --- item 4: the pip: section gets the requirements rules --------------------------------
+
+# Apple's recipe for tensorflow-macos 2.9 as published in 2022 (the apple channel for
+# tensorflow-deps, pip for TensorFlow and the plugin).
+APPLE_METAL_29 = """\
+name: tf-metal
+channels:
+  - apple
+  - conda-forge
+dependencies:
+  - python=3.9
+  - tensorflow-deps==2.9.0
+  - pip
+  - pip:
+      - tensorflow-macos==2.9.0
+      - tensorflow-metal==0.5.0
+"""
+
+
+def _codes(found, prefixes=("TF", "MT", "KR", "CD")) -> set[str]:
+    return {f.code for f in found if f.code.startswith(prefixes)}
+
+
+def test_apples_metal_recipe_is_clean(tmp_path: Path):
+    assert (
+        _codes(_findings(tmp_path, {"environment.yml": APPLE_METAL_29}, "macos-arm64", "3.9"))
+        == set()
+    )
+
+
+def test_pip_section_gets_the_requirements_rules(tmp_path: Path):
+    # The same lines in requirements.txt and in a pip: section give the same findings.
+    lines = ["tensorflow==2.12.0", "tensorflow-metal", "keras==2.10.0"]
+    req = _findings(
+        tmp_path / "r", {"requirements.txt": "\n".join(lines) + "\n"}, "macos-arm64", "3.10"
+    )
+    env_text = (
+        "name: x\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.10\n  - pip\n  - pip:\n"
+    )
+    env_text += "".join(f"    - {x}\n" for x in lines)
+    env = _findings(tmp_path / "e", {"environment.yml": env_text}, "macos-arm64", "3.10")
+    assert _codes(req) == _codes(env) and "TF001" in _codes(env), (_codes(req), _codes(env))
+    # TF001 sits on the pip line of the conda file
+    tf001 = next(f for f in env if f.code == "TF001")
+    assert env_text.splitlines()[tf001.span.line].strip() == "- tensorflow==2.12.0"
+
+
+def test_pip_section_markers_are_evaluated(tmp_path: Path):
+    text = """\
+name: x
+channels:
+  - conda-forge
+dependencies:
+  - python=3.10
+  - pip:
+    - tensorflow-macos==2.12.0; sys_platform == "darwin" and platform_machine == "arm64"
+    - tensorflow==2.12.0; sys_platform != "darwin" or platform_machine != "arm64"
+"""
+    for target in ("macos-arm64", "linux-x86_64"):
+        found = _findings(tmp_path, {"environment.yml": text}, target, "3.10")
+        assert not [f for f in found if f.code.startswith("TF")], (
+            target,
+            [f.message for f in found],
+        )
+
+
+def test_conda_tensorflow_is_not_judged_as_a_pip_wheel(tmp_path: Path):
+    # conda-forge builds TensorFlow for osx-arm64 itself (from 2.4.0, its feedstock):
+    # TF001's "no pip wheel before 2.13" must not be said of a conda package.
+    text = (
+        "name: x\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.10\n  - tensorflow=2.10\n"
+    )
+    found = _findings(tmp_path, {"environment.yml": text}, "macos-arm64", "3.10")
+    assert "TF001" not in {f.code for f in found}
+
+
+def test_tensorflow_deps_with_new_pip_tensorflow_fires_without_a_snapshot_entry(tmp_path: Path):
+    from lint_env.snapshot import load_package
+
+    assert load_package("tensorflow-deps") is None  # the versions come from the rule
+    text = """\
+name: climate
+channels:
+  - conda-forge
+dependencies:
+  - python=3.10
+  - pip
+  - apple::tensorflow-deps
+  - numpy
+  - pip:
+      - tensorflow>=2.16 # for python 3.10
+      - tensorflow-metal
+"""
+    found = _findings(tmp_path, {"environment.yml": text}, "macos-arm64", "3.10")
+    cd001 = [f for f in found if f.code == "CD001"]
+    assert [f.span.line for f in cd001] == [6], [f.message for f in found]
+    assert cd001[0].severity is Severity.WARNING
+    assert cd001[0].related and cd001[0].related[0].span.line == 9
+
+
+@pytest.mark.parametrize(
+    ("deps", "pip", "fires"),
+    [
+        ("tensorflow-deps", "tensorflow-macos==2.12.0", True),
+        ("tensorflow-deps==2.8.0", "tensorflow-macos==2.9.0", True),
+        ("tensorflow-deps=2.10", "tensorflow-macos==2.10.0", False),
+        ("tensorflow-deps", "tensorflow-macos==2.10.0", False),
+    ],
+)
+def test_tensorflow_deps_pairs(tmp_path: Path, deps: str, pip: str, fires: bool):
+    text = (
+        "name: x\nchannels:\n  - apple\n  - conda-forge\ndependencies:\n  - python=3.10\n"
+        f"  - {deps}\n  - pip:\n    - {pip}\n"
+    )
+    found = _findings(tmp_path, {"environment.yml": text}, "macos-arm64", "3.10")
+    assert ("CD001" in {f.code for f in found}) is fires, [f.message for f in found]

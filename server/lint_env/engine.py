@@ -219,13 +219,20 @@ class Engine:
         for platform in self.config.targets:
             target = Target(platform, py)
             ctx = self._context(doc, target, gathered, project_docs, declared)
+            pip_ctx = _pip_section(ctx)
             found: list[Finding] = []
             for rule in self.rules:
-                if rule.kind in ("problem", "runtime") or not rule.applies(platform, doc.kind):
+                if rule.kind in ("problem", "runtime"):
+                    continue
+                if rule.applies(platform, doc.kind):
+                    use = ctx
+                elif pip_ctx is not None and rule.applies(platform, Kind.REQUIREMENTS):
+                    use = pip_ctx  # a requirements rule judges the pip: section
+                else:
                     continue
                 if not self.config.enabled(rule.code, doc.path):
                     continue
-                found.extend(self._checks[rule.kind](rule, ctx))
+                found.extend(self._checks[rule.kind](rule, use))
             if doc.kind is Kind.LOCK:  # a lock is re-generated, never edited by hand
                 found = [replace(f, fixes=()) for f in found]
             findings.extend(self._yield_to_specific(found))
@@ -348,6 +355,16 @@ class Engine:
                     self.document(path, Kind.REQUIREMENTS, resolved=True)
                     todo.append(path)
         return result
+
+
+def _pip_section(ctx: Context) -> Context | None:
+    """For a conda file: the context a requirements-file rule sees, whose own
+    dependencies are the ``pip:`` section (conda hands it to pip as a requirements
+    file); everything else the environment installs stays in ``env``."""
+    if ctx.doc.kind is not Kind.CONDA:
+        return None
+    own = [d for d in ctx.own if d.source == "pip"]
+    return replace(ctx, own=own) if own else None
 
 
 _DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)  # what a project declares

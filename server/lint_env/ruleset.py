@@ -68,6 +68,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "mode": ((str,), False),
             "a_pinned": ((bool,), False),
             "a_unpinned_too": ((bool,), False),
+            "b_versions": (_STR_LIST, False),
             "fix_safe": ((bool,), False),
         },
         frozenset({"a", "a_version", "b", "pin"}),
@@ -493,6 +494,13 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
             for k in ("a", "b", "pin"):
                 if k in row:
                     spec(f"params.table[{i}].{k}", row[k])
+        from packaging.version import InvalidVersion, Version
+
+        for v in params.get("b_versions", []):
+            try:
+                Version(v)
+            except (InvalidVersion, TypeError):
+                raise err("params.b_versions", f"not a version: {v!r}") from None
     if kind == "python":
         for i, row in enumerate(params["table"]):
             if not isinstance(row, dict) or "versions" not in row or "python" not in row:

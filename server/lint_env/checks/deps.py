@@ -245,7 +245,7 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if row is None:
         return
     for b in b_deps:
-        b_versions = ctx.versions(b, check_python=False)
+        b_versions = _channel_versions(p, b) or ctx.versions(b, check_python=False)
         if not b_versions:
             continue
         if mode == "unpinned":
@@ -278,6 +278,18 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
             b=ctx.written_name(b),
             pin=row.get("pin", row["b"]),
         )
+
+
+def _channel_versions(p: dict, dep: Dependency) -> list[Version] | None:
+    """The releases a conda package has on its channel (the rule's ``b_versions``, with
+    their source in the rule), admitted by the declared specifier."""
+    if dep.source != "conda" or "b_versions" not in p:
+        return None
+    spec = specifier(dep.specifier)
+    if spec is None:
+        return None
+    listed = sorted(Version(v) for v in p["b_versions"])
+    return [v for v in listed if spec.contains(v, prereleases=True)] or None
 
 
 # --- exclusive -----------------------------------------------------------------------
