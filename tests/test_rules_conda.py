@@ -388,3 +388,85 @@ def test_tensorflow_deps_pairs(tmp_path: Path, deps: str, pip: str, fires: bool)
     )
     found = _findings(tmp_path, {"environment.yml": text}, "macos-arm64", "3.10")
     assert ("CD001" in {f.code for f in found}) is fires, [f.message for f in found]
+
+
+# --- items 5 and 9: TensorFlow and old pins in the conda list ----------------------------
+
+# A course environment from 2020, written on a Linux workstation with a GPU.
+COURSE_2020 = """\
+name: dl-course
+channels:
+  - conda-forge
+dependencies:
+  - python=3.7
+  - numpy=1.18.5
+  - scipy=1.4.1
+  - h5py=2.10.0
+  - tensorflow-gpu=2.4.1
+  - cudatoolkit=11.0
+  - pip
+  - pip:
+    - tensorflow-addons==0.12.1
+"""
+
+
+def test_course_environment_on_apple_silicon(tmp_path: Path):
+    found = _by_code(_findings(tmp_path, {"environment.yml": COURSE_2020}, "macos-arm64", "3.7"))
+    # python 3.7, numpy 1.18.5, scipy 1.4.1 predate conda-forge's osx-arm64 builds;
+    # h5py 2.10.0 was rebuilt for it (its 2.10.0 branch) and is not reported
+    assert sorted(f.span.line for f in found["CD012"]) == [4, 5, 6]
+    assert all(f.severity is Severity.ERROR for f in found["CD012"])
+    assert "conda-forge from 3.8.5" in found["CD012"][0].message
+    assert [f.span.line for f in found["CD013"]] == [8]
+    assert [f.span.line for f in found["CU004"]] == [9]
+
+
+def test_course_environment_on_linux_is_quiet(tmp_path: Path):
+    found = _by_code(_findings(tmp_path, {"environment.yml": COURSE_2020}, "linux-x86_64", "3.7"))
+    assert not {"CD012", "CD013", "CU004"} & set(found)
+
+
+def test_first_build_needs_every_listed_channel(tmp_path: Path):
+    both = "name: x\nchannels:\n  - conda-forge\n  - defaults\ndependencies:\n  - python=3.7\n  - numpy=1.18\n"
+    found = _by_code(_findings(tmp_path, {"environment.yml": both}, "macos-arm64", "3.7"))
+    # python: conda-forge (sourced) and defaults (RECON) both lack it -> a warning;
+    # numpy: defaults is not in the table -> nothing said
+    assert [(f.span.line, f.severity) for f in found["CD012"]] == [(5, Severity.WARNING)]
+    pinned = "name: x\ndependencies:\n  - conda-forge::numpy=1.18\n"
+    found = _by_code(_findings(tmp_path, {"environment.yml": pinned}, "macos-arm64", "3.9"))
+    assert [f.span.line for f in found["CD012"]] == [2]
+    nochannel = "name: x\ndependencies:\n  - numpy=1.18\n"
+    assert "CD012" not in _by_code(
+        _findings(tmp_path, {"environment.yml": nochannel}, "macos-arm64")
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "first", "admits"),
+    [
+        ("==1.18.5", "1.19.2", False),
+        ("==1.19.*", "1.19.2", True),
+        ("==1.18.*", "1.19.2", False),
+        ("<1.19", "1.19.2", False),
+        ("<=1.19.2", "1.19.2", True),
+        ("~=1.18.1", "1.19.2", False),
+        ("~=1.19.0", "1.19.2", True),
+        (">=1.17", "1.19.2", True),
+        ("!=1.18.0", "1.19.2", True),
+        ("==3.7.*", "3.8.5", False),
+        ("==3.8.*", "3.8.5", True),
+        ("==3.8.4", "3.8.5", False),
+    ],
+)
+def test_admits_from(spec: str, first: str, admits: bool):
+    from lint_env.checks.conda import admits_from
+    from packaging.version import Version
+
+    assert admits_from(spec, Version(first)) is admits
+
+
+def test_conda_tensorflow_gpu_versus_pip(tmp_path: Path):
+    # the same name in the pip: section is TF005's (the pip package), not CD013's
+    text = "name: x\ndependencies:\n  - python=3.9\n  - pip:\n    - tensorflow-gpu==2.10.0\n"
+    found = _by_code(_findings(tmp_path, {"environment.yml": text}, "macos-arm64", "3.9"))
+    assert "CD013" not in found and [f.span.line for f in found["TF005"]] == [4]

@@ -99,8 +99,9 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "values": (_STR_LIST, False),
             "conda_build": ((str,), False),
             "origin_packages": ((dict,), False),
+            "table": ((list,), False),
         },
-        frozenset({"channel", "value", "count", "builds", "origin"}),
+        frozenset({"channel", "value", "count", "builds", "origin", "first"}),
         (Kind.CONDA,),
     ),
     "import-undeclared": (
@@ -130,6 +131,7 @@ CONDA_CHECKS = (
     "build",
     "exported-builds",
     "prefix",
+    "first-build",
 )
 LOCK_CHECKS = ("no-file", "source-build", "environments")
 
@@ -485,6 +487,16 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
         raise err("params.check", f"must be one of {', '.join(CONDA_CHECKS)}")
     if kind == "lock" and params.get("check") not in LOCK_CHECKS:
         raise err("params.check", f"must be one of {', '.join(LOCK_CHECKS)}")
+    if kind == "conda" and params.get("check") == "first-build":
+        from packaging.version import InvalidVersion, Version
+
+        for i, row in enumerate(params.get("table", [])):
+            if not isinstance(row, dict) or not {"package", "channel", "first"} <= set(row):
+                raise err(f"params.table[{i}]", "rows need 'package', 'channel' and 'first'")
+            try:
+                Version(row["first"])
+            except (InvalidVersion, TypeError):
+                raise err(f"params.table[{i}].first", f"not a version: {row['first']!r}") from None
     if kind == "pairing":
         if params.get("mode", "mismatch") not in ("mismatch", "unpinned"):
             raise err("params.mode", "must be mismatch or unpinned")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from ..model import Dependency, Document, Finding, Fix, Kind, Setting, Severity, Span, TextEdit
 from ..ruleset import Rule
@@ -55,6 +56,8 @@ def conda(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(rule, s.span, value=s.value)
     elif check == "exported-builds":
         yield from _exported_builds(rule, ctx)
+    elif check == "first-build":
+        yield from _first_build(rule, ctx)
     elif check == "prefix":
         for st in doc.settings:
             if st.key == "prefix":
@@ -101,7 +104,7 @@ def platform_build(build: str | None) -> bool:
 def _exported_builds(rule: Rule, ctx: Context) -> Iterator[Finding]:
     """One finding per file: conda packages pinned to builds made for another platform."""
     doc = ctx.doc
-    deps = [*_python_spec(doc), *ctx.own]
+    deps = [*_python_dep(doc), *ctx.own]
     pinned = [d for d in deps if d.source == "conda" and platform_build(d.build)]
     pinned.sort(key=lambda d: (d.span.line, d.span.col))
     if not pinned:
@@ -129,21 +132,6 @@ def _exported_builds(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 _PYTHON_SPEC = re.compile(r"python(?:\s*==?\s*|\s+)[^\s=]+(?:=|\s+)(?P<build>[^\s=]+)")
-
-
-def _python_spec(doc: Document) -> list[Dependency]:
-    """The ``python=3.9.17=h955ad1f_0`` line (the parser keeps python apart as the target
-    Python) as a dependency, when it names a build."""
-    if doc.python is None or doc.kind is not Kind.CONDA:
-        return []
-    span = doc.python[1]
-    if span.line != span.end_line:
-        return []
-    raw = doc.line_text(span)[span.col : span.end_col]
-    m = _PYTHON_SPEC.fullmatch(raw)
-    if not m:
-        return []
-    return [Dependency("python", span, span, raw, source="conda", build=m.group("build"))]
 
 
 def _drop_build(doc: Document, dep: Dependency) -> TextEdit | None:
@@ -184,3 +172,103 @@ def _remove_setting_line(doc: Document, st: Setting) -> Fix | None:
     else:
         span = Span(sp.line, 0, sp.line, len(line))
     return Fix(f"Remove the {st.key}: line", (TextEdit(span, ""),), True)
+
+
+# --- first builds for a subdir -------------------------------------------------------
+
+_DEFAULTS = {"defaults", "anaconda", "main", "pkgs/main"}
+
+
+def channel_name(channel: str) -> str:
+    """``conda-forge`` for ``conda-forge``, a channel URL ending in ``/conda-forge``, …;
+    ``defaults`` for the names of Anaconda's main channel."""
+    name = channel.strip().rstrip("/")
+    if name.endswith("/pkgs/main"):
+        return "defaults"
+    name = name.rsplit("/", 1)[-1] if "://" in name else name
+    return "defaults" if name in _DEFAULTS else name
+
+
+def admits_from(spec: str, first: Version) -> bool:
+    """Whether a version specifier can admit a version >= ``first``: False only when some
+    clause caps it below (``==1.19.2``, ``==1.19.*``, ``<1.20``, ``~=1.19.2``)."""
+    from ..resolve import specifier
+
+    s = specifier(spec)
+    if s is None:
+        return True
+    for clause in s:
+        op, text = clause.operator, clause.version
+        if op in ("==", "===") and text.endswith(".*"):
+            prefix = Version(text[:-2]).release
+            upper = Version(".".join(map(str, (*prefix[:-1], prefix[-1] + 1))))
+            if first >= upper:
+                return False
+        elif op in ("==", "==="):
+            try:
+                if Version(text) < first:
+                    return False
+            except InvalidVersion:
+                continue
+        elif op == "<" and Version(text) <= first:
+            return False
+        elif op == "<=" and Version(text) < first:
+            return False
+        elif op == "~=":
+            rel = Version(text).release
+            upper = Version(".".join(map(str, (*rel[:-2], rel[-2] + 1))))
+            if first >= upper:
+                return False
+    return True
+
+
+def _first_build(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    """Conda pins older than the first build the listed channels have for the target."""
+    doc = ctx.doc
+    rows: dict[tuple[str, str], dict] = {}
+    for row in rule.params.get("table", []):
+        rows[(canonicalize_name(row["package"]), channel_name(row["channel"]))] = row
+    listed = [channel_name(c) for c, _ in doc.channels if c.strip() != "nodefaults"]
+    for dep in [*_python_dep(doc), *ctx.own]:
+        if dep.source != "conda" or not dep.specifier:
+            continue  # unpinned: the solver takes what the channel has
+        channels = [channel_name(dep.channel)] if dep.channel else listed
+        if not channels:
+            continue  # the user's .condarc decides: unknown
+        used = [rows.get((dep.name, c)) for c in channels]
+        if any(r is None for r in used):
+            continue
+        if any(admits_from(dep.specifier, Version(r["first"])) for r in used):
+            continue
+        recon = any(r.get("recon", False) for r in used)
+        firsts = "; ".join(f"{channel_name(r['channel'])} from {r['first']}" for r in used)
+        yield ctx.finding(
+            rule,
+            dep.span,
+            dep,
+            severity=Severity.WARNING if recon else None,
+            channel=", ".join(dict.fromkeys(channels)),
+            first=firsts,
+        )
+
+
+def _python_dep(doc: Document) -> list[Dependency]:
+    """The environment's python pin as a conda dependency (the parser keeps it apart)."""
+    if doc.python is None or doc.kind is not Kind.CONDA:
+        return []
+    spec, span = doc.python
+    raw = doc.line_text(span)[span.col : span.end_col] if span.line == span.end_line else "python"
+    channel, _, bare = raw.rpartition("::")
+    m = _PYTHON_SPEC.fullmatch(bare.strip())
+    return [
+        Dependency(
+            "python",
+            span,
+            span,
+            raw,
+            specifier=spec,
+            source="conda",
+            channel=channel.strip() or None,
+            build=m.group("build") if m else None,
+        )
+    ]
