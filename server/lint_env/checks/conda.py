@@ -210,9 +210,9 @@ def admits_from(spec: str, first: Version) -> bool:
                     return False
             except InvalidVersion:
                 continue
-        elif op == "<" and Version(text) <= first:
-            return False
-        elif op == "<=" and Version(text) < first:
+        elif op in ("<", "<=") and (
+            Version(text) < first or (op == "<" and Version(text) == first)
+        ):
             return False
         elif op == "~=":
             rel = Version(text).release
