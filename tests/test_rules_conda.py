@@ -470,3 +470,28 @@ def test_conda_tensorflow_gpu_versus_pip(tmp_path: Path):
     text = "name: x\ndependencies:\n  - python=3.9\n  - pip:\n    - tensorflow-gpu==2.10.0\n"
     found = _by_code(_findings(tmp_path, {"environment.yml": text}, "macos-arm64", "3.9"))
     assert "CD013" not in found and [f.span.line for f in found["TF005"]] == [4]
+
+
+def test_build_fix_skips_lines_it_cannot_edit_and_keeps_the_others(tmp_path: Path):
+    from conftest import run_cli
+
+    text = (
+        "name: x\n"
+        "dependencies:\n"
+        "  - numpy[version='1.21.2',build=py39h20f2e39_0]\n"
+        "  - zlib 1.2.11 h7b6447c_3   # space form\n"
+        '  - "xz=5.2.5=h7b6447c_0"\n'
+        "prefix: /home/me/envs/x\n"
+    )
+    write_tree(tmp_path, {"environment.yml": text})
+    found = _by_code(_findings(tmp_path, {"environment.yml": text}, "macos-arm64", "3.9"))
+    assert found["CD009"][0].message.startswith("3 conda packages")
+    assert found["CD009"][0].fixes[0].description == "Drop the build strings of 2 packages"
+    run_cli("check", "--fix", "--python-version", "3.9", tmp_path / "environment.yml")
+    assert (tmp_path / "environment.yml").read_text() == (
+        "name: x\n"
+        "dependencies:\n"
+        "  - numpy[version='1.21.2',build=py39h20f2e39_0]\n"
+        "  - zlib 1.2.11   # space form\n"
+        '  - "xz=5.2.5"\n'
+    )

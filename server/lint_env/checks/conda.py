@@ -117,8 +117,8 @@ def _exported_builds(rule: Rule, ctx: Context) -> Iterator[Finding]:
     examples = ", ".join(d.raw for d in pinned[:3]) + (", …" if len(pinned) > 3 else "")
     edits = [e for e in (_drop_build(doc, d) for d in pinned) if e is not None]
     fixes: tuple[Fix, ...] = ()
-    if len(edits) == len(pinned):
-        fixes = (Fix(f"Drop the build strings of {len(pinned)} packages", tuple(edits), True),)
+    if edits:  # a line written another way (name[build=…]) keeps its build
+        fixes = (Fix(f"Drop the build strings of {len(edits)} packages", tuple(edits), True),)
     yield ctx.finding(
         rule,
         pinned[0].span,
@@ -198,28 +198,33 @@ def admits_from(spec: str, first: Version) -> bool:
     if s is None:
         return True
     for clause in s:
-        op, text = clause.operator, clause.version
-        if op in ("==", "===") and text.endswith(".*"):
-            prefix = Version(text[:-2]).release
-            upper = Version(".".join(map(str, (*prefix[:-1], prefix[-1] + 1))))
-            if first >= upper:
+        try:
+            if not _clause_admits(clause.operator, clause.version, first):
                 return False
-        elif op in ("==", "==="):
-            try:
-                if Version(text) < first:
-                    return False
-            except InvalidVersion:
-                continue
-        elif op in ("<", "<=") and (
-            Version(text) < first or (op == "<" and Version(text) == first)
-        ):
-            return False
-        elif op == "~=":
-            rel = Version(text).release
-            upper = Version(".".join(map(str, (*rel[:-2], rel[-2] + 1))))
-            if first >= upper:
-                return False
+        except (InvalidVersion, IndexError):
+            continue
     return True
+
+
+def _clause_admits(op: str, text: str, first: Version) -> bool:
+    """One clause of a specifier: can it admit a version >= ``first``?"""
+    if op in ("==", "===") and text.endswith(".*"):
+        prefix = Version(text[:-2]).release
+        return first < _next(prefix)
+    if op in ("==", "==="):
+        return Version(text) >= first
+    if op == "<":
+        return first < Version(text)
+    if op == "<=":
+        return first <= Version(text)
+    if op == "~=":
+        return first < _next(Version(text).release[:-1])
+    return True  # >, >=, != are open upwards
+
+
+def _next(release: tuple[int, ...]) -> Version:
+    """The first version after every ``release.*``: (1, 19) -> 1.20."""
+    return Version(".".join(map(str, (*release[:-1], release[-1] + 1))))
 
 
 def _first_build(rule: Rule, ctx: Context) -> Iterator[Finding]:
