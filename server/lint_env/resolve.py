@@ -25,6 +25,56 @@ def specifier(text: str) -> SpecifierSet | None:
         return None
 
 
+# --- pre-releases: pip's rule, written out (never a library default) ---------------------
+#
+# packaging 26 changed what ``SpecifierSet.contains(v)`` answers for a pre-release when
+# ``prereleases`` is left at None (it now admits it); older releases rejected it. Every
+# version question in lint-env goes through the two functions below, which always pass
+# ``prereleases=True`` to packaging and decide about pre-releases themselves:
+#
+# - in_range(): is this known version inside the range? (table rows, "broken" ranges,
+#   Python windows): a membership test, pre-releases included.
+# - pip_select(): which of these candidate versions may pip choose? pip's rule: a
+#   pre-release only when the specifier itself names one, or when no final release
+#   matches at all (PEP 440's "accept pre-releases when nothing else satisfies").
+
+
+def names_prerelease(spec: SpecifierSet) -> bool:
+    """Does the specifier itself name a pre-release (``>=2.16.0rc0``, ``==2.0b1``)?
+
+    Every operator but ``!=`` counts (``!=2.0rc1`` excludes one, it asks for none).
+    """
+    for one in spec:
+        if one.operator == "!=":
+            continue
+        text = one.version.removesuffix(".*")
+        try:
+            if Version(text).is_prerelease:
+                return True
+        except InvalidVersion:  # "===" arbitrary strings
+            continue
+    return False
+
+
+def in_range(spec: str | SpecifierSet, version: Version | str) -> bool:
+    """Is ``version`` inside the range ``spec`` (pre-releases are versions too)? False
+    for an invalid specifier."""
+    s = specifier(spec) if isinstance(spec, str) else spec
+    return s is not None and s.contains(version, prereleases=True)
+
+
+def pip_select(specs: Iterable[SpecifierSet], versions: Iterable[Version]) -> list[Version]:
+    """The candidate ``versions`` (any order kept) that pip may choose under all of
+    ``specs``: finals that match; pre-releases only when one of ``specs`` names a
+    pre-release, or when no final release matches."""
+    specs = list(specs)
+    matching = [v for v in versions if all(s.contains(v, prereleases=True) for s in specs)]
+    if any(names_prerelease(s) for s in specs):
+        return matching
+    finals = [v for v in matching if not v.is_prerelease]
+    return finals or matching
+
+
 def exact_pin(spec: str) -> Version | None:
     """The version of ``==X`` / ``===X`` (no wildcard), else None."""
     s = specifier(spec)
@@ -42,9 +92,8 @@ def exact_pin(spec: str) -> Version | None:
 def python_ok(release: Release, target: Target) -> bool:
     if target.python is None or release.requires_python is None:
         return True
-    return release.requires_python.contains(f"{target.python}.0", prereleases=True) or (
-        release.requires_python.contains(f"{target.python}.99", prereleases=True)
-    )
+    rp = release.requires_python
+    return in_range(rp, f"{target.python}.0") or in_range(rp, f"{target.python}.99")
 
 
 def installable(release: Release, target: Target) -> str | None:
@@ -66,9 +115,10 @@ def admitted(
 ) -> list[Version] | None:
     """Versions the specifier (and constraints) admit, ascending; None when unknown.
 
-    Excludes yanked releases (unless pinned exactly), pre-releases (unless the
-    specifier names one), and, with ``check_python``, releases whose requires-python
-    rejects the target Python.
+    Excludes yanked releases (unless pinned exactly), pre-releases (pip's rule, see
+    :func:`pip_select`: unless the specifier names one or no final release matches),
+    and, with ``check_python``, releases whose requires-python rejects the target
+    Python.
     """
     specs = [s for s in (specifier(spec), *(specifier(c) for c in constraints)) if s is not None]
     if specifier(spec) is None:
@@ -77,15 +127,12 @@ def admitted(
     pin = exact_pin(spec)
     if idx is None:
         return [pin] if pin is not None else None
-    out = []
-    for r in idx.releases:
-        if r.yanked and pin != r.version:
-            continue
-        if not all(s.contains(r.version) for s in specs):
-            continue
-        if check_python and not python_ok(r, target):
-            continue
-        out.append(r.version)
+    candidates = [
+        r.version
+        for r in idx.releases
+        if not (r.yanked and pin != r.version) and (not check_python or python_ok(r, target))
+    ]
+    out = pip_select(specs, candidates)
     if pin is not None and not out and all(r.version != pin for r in idx.releases):
         return [pin]  # newer than the snapshot: judge the pin itself
     return out
@@ -146,9 +193,7 @@ def lowest_python(spec: str) -> str | None:
             return None
         return f"{v.major}.{v.minor}" if v.major == 3 else None
     for minor in range(6, 20):
-        if s.contains(f"3.{minor}.0", prereleases=True) or s.contains(
-            f"3.{minor}.99", prereleases=True
-        ):
+        if in_range(s, f"3.{minor}.0") or in_range(s, f"3.{minor}.99"):
             return f"3.{minor}"
     return None
 

@@ -131,7 +131,6 @@ def _banned_fix(rule: Rule, ctx: Context, dep: Dependency) -> tuple[Fix, ...]:
 
 def version(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
-    broken = specifier(p["broken"])
     if "python" in p and (
         ctx.target.python is None
         or not spec_contains(p["python"], Version(ctx.target.python + ".0"))
@@ -142,7 +141,7 @@ def version(rule: Rule, ctx: Context) -> Iterator[Finding]:
         if not versions:
             continue
         verdict = _verdict(
-            versions, lambda v: broken.contains(v, prereleases=True), ctx.pick(dep, versions)
+            versions, lambda v: spec_contains(p["broken"], v), ctx.pick(dep, versions)
         )
         if verdict is None:
             continue
