@@ -20,6 +20,7 @@ import pytest
 from conftest import REPO
 
 RELEASES = ["23.2", "25.0", "26.0", "26.4"]
+PIP_INSTALL = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile"]
 CASES = REPO / "tests" / "version_logic_cases.py"
 
 
@@ -36,8 +37,7 @@ def _packaging(version: str) -> Path:
     tmp = target.with_name(target.name + ".tmp")
     subprocess.run(["rm", "-rf", str(tmp)], check=True)
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile"]
-        + ["--target", str(tmp), f"packaging=={version}"],
+        [*PIP_INSTALL, "--target", str(tmp), f"packaging=={version}"],
         capture_output=True,
         text=True,
         timeout=300,

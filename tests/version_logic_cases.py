@@ -67,9 +67,8 @@ def case_constraints_take_part():
 
 
 def case_in_range_is_membership():
-    from packaging.version import Version
-
     from lint_env.resolve import in_range
+    from packaging.version import Version
 
     assert in_range(">=2.15,<2.17", Version("2.16.0rc0"))
     assert not in_range("<2.17", Version("2.17.0rc0"))  # PEP 440: `<V` excludes V's pre-releases
