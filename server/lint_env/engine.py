@@ -10,7 +10,7 @@ from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
 from .model import Dependency, Document, Finding, Kind, Problem, Severity
-from .resolve import lowest_python
+from .resolve import declared_python
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, parse_text, read_document
 from .suppress import is_suppressed
@@ -105,17 +105,18 @@ class Engine:
             self._local_modules = frozenset(local_modules(self.root))
         return self._local_modules
 
-    def _python_for(self, doc: Document) -> str | None:
+    def _python_for(self, doc: Document) -> tuple[str | None, str | None]:
+        """The target Python for a document, and why (see resolve.declared_python)."""
         if self.config.python:
-            return self.config.python
-        if doc.python:
-            return lowest_python(doc.python[0])
-        for pdoc in self.project_documents():
+            return self.config.python, None
+        for pdoc in (doc, *self.project_documents()):
             if pdoc.python:
-                py = lowest_python(pdoc.python[0])
-                if py:
-                    return py
-        return None
+                found = declared_python(pdoc.python[0], conda=pdoc.kind is Kind.CONDA)
+                if found:
+                    return found
+                if pdoc is doc:
+                    return None, None
+        return None, None
 
     # --- includes ----------------------------------------------------------------------
 
@@ -207,7 +208,7 @@ class Engine:
             problems += self._include_problems(doc)
         for p in problems:
             findings.append(self._problem_finding(doc, p))
-        py = self._python_for(doc)
+        py, py_note = self._python_for(doc)
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
             self._gather(doc, (doc.path,), set(), gathered)
@@ -216,7 +217,7 @@ class Engine:
             d.name for pd in project_docs for d in pd.dependencies if not d.constraint_only
         )
         for platform in self.config.targets:
-            target = Target(platform, py)
+            target = Target(platform, py, py_note)
             ctx = self._context(doc, target, gathered, project_docs, declared)
             found: list[Finding] = []
             for rule in self.rules:

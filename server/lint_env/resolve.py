@@ -182,23 +182,63 @@ def last_with_wheel(name: str, target: Target) -> Version | None:
     return found[-1] if found else None
 
 
-def lowest_python(spec: str) -> str | None:
-    """The lowest CPython 3.x minor a python specifier admits ('>=3.9' -> '3.9')."""
+@lru_cache(maxsize=256)
+def _python_minors(spec: str) -> tuple[str, ...] | None:
+    """The CPython 3.x minors (ascending) a python specifier admits; None when unparsable.
+    Accepts conda's bare forms too ("3.9", "3.9.*")."""
     s = specifier(spec.strip())
     if s is None:
-        # conda style: "3.9" or "3.9.*"
         try:
-            v = Version(spec.strip().rstrip(".*"))
+            v = Version(spec.strip().removesuffix(".*"))
         except InvalidVersion:
             return None
-        return f"{v.major}.{v.minor}" if v.major == 3 else None
-    for minor in range(6, 20):
-        if in_range(s, f"3.{minor}.0") or in_range(s, f"3.{minor}.99"):
-            return f"3.{minor}"
-    return None
+        return (f"{v.major}.{v.minor}",) if v.major == 3 else None
+    # any patch release of the minor (a conda pin "3.10.12" is "==3.10.12.*")
+    return tuple(
+        f"3.{minor}"
+        for minor in range(6, 20)
+        if any(in_range(s, f"3.{minor}.{patch}") for patch in (*range(0, 31), 99))
+    )
+
+
+def lowest_python(spec: str) -> str | None:
+    """The lowest CPython 3.x minor a python specifier admits ('>=3.9' -> '3.9')."""
+    minors = _python_minors(spec)
+    return minors[0] if minors else None
+
+
+def declared_python(spec: str, conda: bool) -> tuple[str, str | None] | None:
+    """The Python a declaration stands for, and why (for messages), or None.
+
+    - A conda environment's ``python`` is what the solver installs: the newest Python
+      the channels offer that the pin admits (an unpinned ``python`` is the newest one,
+      not the lowest an empty specifier admits).
+    - ``requires-python`` (and Poetry's ``python``) is a range the project promises to
+      support: its lower bound is what it must work on.
+
+    The reason is None when the declaration names one minor version only.
+    """
+    from .target import NEWEST_CONDA_PYTHON
+
+    minors = _python_minors(spec)
+    if not minors:
+        return None
+    if conda:
+        newest = tuple(map(int, NEWEST_CONDA_PYTHON.split(".")))
+        offered = [m for m in minors if tuple(map(int, m.split("."))) <= newest]
+        if not offered:
+            return minors[0], None
+        if not spec.strip():
+            return offered[-1], "the newest Python conda-forge offers for an unpinned python"
+        if len(offered) == 1:
+            return offered[0], None
+        return offered[-1], f"the newest Python conda installs for python{spec.strip()}"
+    if len(minors) == 1:
+        return minors[0], None
+    return minors[0], "the lowest your requires-python allows"
 
 
 def clear_caches() -> None:
     """Forget cached answers (after the snapshot directory changed, e.g. in tests)."""
-    for f in (_by_version, file_kind, _with_wheel, specifier):
+    for f in (_by_version, file_kind, _with_wheel, specifier, _python_minors):
         f.cache_clear()

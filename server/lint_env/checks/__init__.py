@@ -81,7 +81,7 @@ class Context:
             "package": self.written_name(dep) if dep else "",
             "spec": (dep.specifier or "any version") if dep else "",
             "target": self.target.label,
-            "python": f"Python {self.target.python}" if self.target.python else "any Python",
+            "python": self.target.python_label,
         }
 
     def finding(
