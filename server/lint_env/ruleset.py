@@ -76,8 +76,14 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         DEP_FILES,
     ),
     "exclusive": (
-        {"packages": (_STR_LIST, True), "unless": ((str,), False)},
-        frozenset({"others"}),
+        {
+            "packages": (_STR_LIST, True),
+            "unless": ((str,), False),
+            "keep": (_STR_LIST, False),
+            "allow": ((list,), False),
+            "sources": (_STR_LIST, False),
+        },
+        frozenset({"others", "keep", "names"}),
         DEP_FILES,
     ),
     "python": (
@@ -377,6 +383,15 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
             for k in ("a", "b", "pin"):
                 if k in row:
                     spec(f"params.table[{i}].{k}", row[k])
+    if kind == "exclusive":
+        for i, row in enumerate(params.get("allow", [])):
+            names = row.get("packages") if isinstance(row, dict) else None
+            if not isinstance(names, list) or len(names) < 2:
+                raise err(f"params.allow[{i}]", "rows need 'packages' (two or more names)")
+            if not isinstance(row.get("targets", []), list):
+                raise err(f"params.allow[{i}].targets", "must be a list of platforms")
+            if not isinstance(row.get("same_version", False), bool):
+                raise err(f"params.allow[{i}].same_version", "must be true or false")
     if kind == "python":
         for i, row in enumerate(params["table"]):
             if not isinstance(row, dict) or "versions" not in row or "python" not in row:

@@ -283,28 +283,73 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 def exclusive(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    """Two or more of ``packages`` in one environment: one finding for the environment,
+    at the first line that should go, with the other lines as related locations.
+
+    Only distributions that can install on the target count (one that cannot is another
+    rule's finding). ``keep`` is the order of preference for the one to keep; ``allow``
+    lists combinations that are normal on some targets (an installer shim and the
+    package it pulls in), optionally only when their versions agree.
+    """
     p = rule.params
-    present = ctx.find(p["packages"])
+    sources = p.get("sources", ["pip", "conda"])
+    present = [d for d in ctx.find(p["packages"]) if d.source in sources and _installs(ctx, d)]
     names = {d.name for d in present}
     if len(names) < 2:
         return
-    if p.get("unless") == "same-version":
-        pins = {exact_pin(d.specifier) for d in present}
-        if len(pins) == 1 and None not in pins:
+    if p.get("unless") == "same-version" and _same_pin(present):
+        return
+    for row in p.get("allow", []):
+        targets = row.get("targets", ["*"])
+        if (
+            set(names) <= set(row["packages"])
+            and ("*" in targets or ctx.target.platform in targets)
+            and (not row.get("same_version", False) or _same_pin(present, allow_open=True))
+        ):
             return
-    first = present[0]
+    preference = [*p.get("keep", []), *p["packages"]]
+    keep = next(n for n in preference if n in names)
     own = {id(d) for d in ctx.doc.dependencies}
-    for dep in present[1:]:
-        if id(dep) not in own or dep.name == first.name:
-            continue
-        others = sorted(n for n in names if n != dep.name)
-        yield ctx.finding(
-            rule,
-            dep.span,
-            dep,
-            related=(ctx.related(first, f"{first.name} is declared here"),),
-            others=", ".join(others),
-        )
+    drop = [d for d in present if d.name != keep]
+    at = next((d for d in drop if id(d) in own), None)
+    if at is None:
+        if not any(id(d) in own for d in present):
+            return
+        # only the one to keep is written in this file: the others come from -r files
+        at = next(d for d in present if id(d) in own)
+    related = tuple(
+        ctx.related(d, f"{ctx.written_name(d)} is declared here") for d in present if d is not at
+    )
+    ordered = sorted(names, key=lambda n: (n != keep, preference.index(n)))
+    yield ctx.finding(
+        rule,
+        at.span,
+        at,
+        related=related,
+        others=", ".join(n for n in ordered if n != at.name),
+        keep=keep,
+        names=_and(ordered),
+    )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _installs(ctx: Context, dep: Dependency) -> bool:
+    """Can some admitted version of ``dep`` install on the target (True when unknown)?"""
+    if dep.source != "pip" or dep.url:
+        return True
+    versions = ctx.versions(dep)
+    if versions is None:
+        return True
+    return any(file_kind(dep.name, v, ctx.target) is not None for v in versions)
+
+
+def _same_pin(deps: list[Dependency], allow_open: bool = False) -> bool:
+    """Do all these requirements pin one version (``allow_open``: or leave it open)?"""
+    pins = {exact_pin(d.specifier) for d in deps if d.specifier or not allow_open}
+    return len(pins) <= 1 and None not in pins
 
 
 # --- python --------------------------------------------------------------------------
