@@ -229,10 +229,16 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
     mode = p.get("mode", "mismatch")
     a_deps = ctx.find(p["a"])
-    b_deps = [d for d in ctx.own if d.name == canonicalize_name(p["b"])]
-    if not a_deps or not b_deps:
+    b_name = canonicalize_name(p["b"])
+    b_deps = [d for d in ctx.own if d.name == b_name]
+    if not a_deps:
         return
     a = a_deps[0]
+    absent = not b_deps and p.get("b_absent", False) and not ctx.find([b_name])
+    if not b_deps and not absent:
+        return
+    if absent and id(a) not in {id(d) for d in ctx.own}:
+        return  # said where a is written
     if p.get("a_pinned", False) and exact_pin(a.specifier) is None:
         return  # an open `a` is resolved by pip together with b's own requirement
     a_versions = ctx.versions(a)
@@ -243,15 +249,45 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     row = next((r for r in p["table"] if spec_contains(r["a"], a_version)), None)
     if row is None:
         return
+    a_name = ctx.written_name(a) if id(a) in {id(d) for d in ctx.doc.dependencies} else a.name
+    if absent:
+        # b is not declared: pip installs it as a's dependency, at the newest release
+        stand_in = Dependency(name=b_name, span=a.span, name_span=a.name_span, raw=b_name)
+        b_versions = ctx.versions(stand_in)
+        if not b_versions:
+            return
+        b_pick = ctx.pick(stand_in, b_versions)
+        if spec_contains(row["b"], b_pick):
+            return
+        yield ctx.finding(
+            rule,
+            a.span,
+            a,
+            a=a_name,
+            a_version=a_text,
+            b=p["b"],
+            b_spec="(not declared)",
+            b_version=str(b_pick),
+            pin=row.get("pin", row["b"]),
+        )
+        return
     for b in b_deps:
         b_versions = ctx.versions(b, check_python=False)
         if not b_versions:
             continue
+        # what pip installs for the target Python (requires-python filters releases)
+        b_pick = ctx.pick(b, ctx.versions(b) or b_versions)
         if mode == "unpinned":
-            # pip takes the newest release of an unpinned b: fire when that one misses the row
+            # pip takes the newest release of an open b: fire when that one misses the row
             a_open = not a.specifier and not p.get("a_unpinned_too", False)
-            if b.specifier or a_open or spec_contains(row["b"], b_versions[-1]):
+            if a_open or spec_contains(row["b"], b_pick):
                 continue
+            if b.specifier and not (
+                p.get("b_open_too", False)
+                and exact_pin(b.specifier) is None
+                and any(spec_contains(row["b"], v) for v in b_versions)
+            ):
+                continue  # a range with nothing in the row is the mismatch rule's
         elif any(spec_contains(row["b"], v) for v in b_versions):
             continue
         fixes: tuple[Fix, ...] = ()
@@ -265,7 +301,6 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
                     p.get("fix_safe", True),
                 ),
             )
-        a_name = ctx.written_name(a) if id(a) in {id(d) for d in ctx.doc.dependencies} else a.name
         yield ctx.finding(
             rule,
             b.span,
@@ -275,6 +310,8 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
             a=a_name,
             a_version=a_text,
             b=ctx.written_name(b),
+            b_spec=b.specifier or "any version",
+            b_version=str(b_pick),
             pin=row.get("pin", row["b"]),
         )
 
