@@ -151,9 +151,19 @@ def release(name: str, version: Version) -> Release | None:
 @lru_cache(maxsize=65536)
 def file_kind(name: str, version: Version, target: Target) -> str | None:
     """installable() of a snapshot release, cached (the same questions come on every
-    edit in the editor): 'wheel', 'sdist', None, or 'unknown' when not in the snapshot."""
+    edit in the editor): 'wheel', 'sdist', None, or 'unknown' when not in the snapshot.
+
+    The sdist of a pure-Python project (snapshot.PackageIndex.pure_python) installs
+    anywhere, like a wheel: it counts as 'wheel'."""
     r = release(name, version)
-    return "unknown" if r is None else installable(r, target)
+    if r is None:
+        return "unknown"
+    kind = installable(r, target)
+    if kind == "sdist":
+        idx = load_package(name)
+        if idx is not None and idx.pure_python:
+            return "wheel"
+    return kind
 
 
 @lru_cache(maxsize=1024)
@@ -180,6 +190,38 @@ def last_with_wheel(name: str, target: Target) -> Version | None:
     """The newest final release with such a wheel (a platform may have been dropped later)."""
     found = _with_wheel(name, target)
     return found[-1] if found else None
+
+
+def nearest_with_wheel(
+    name: str, target: Target, versions: list[Version]
+) -> tuple[Version | None, Version | None]:
+    """(the nearest newer, the newest older) final release with a wheel for the target and
+    its Python, around the admitted ``versions`` (ascending)."""
+    found = _with_wheel(name, target)
+    newer = next((v for v in found if v > versions[-1]), None)
+    older = next((v for v in reversed(found) if v < versions[0]), None)
+    return newer, older
+
+
+def wheel_pythons(name: str, version: Version, target: Target) -> list[str]:
+    """The CPython minors ('3.9', ...) a release has wheels for on the target's platform
+    (an abi3 wheel counts from its minor up to 3.14 or its requires-python)."""
+    r = release(name, version)
+    if r is None:
+        return []
+    out: set[tuple[int, int]] = set()
+    for w in r.wheels:
+        if not target.wheel_platform_ok(w.platform):
+            continue
+        for tag in w.python.lower().split("."):
+            if tag.startswith("cp") and tag[2:].isdigit() and len(tag) >= 4:
+                minor = int(tag[3:])
+                out.add((3, minor))
+                if "abi3" in w.abi.lower():
+                    out.update((3, m) for m in range(minor, 15))
+    if r.requires_python is not None:
+        out = {p for p in out if in_range(r.requires_python, f"3.{p[1]}.0")}
+    return [f"{a}.{b}" for a, b in sorted(out)]
 
 
 @lru_cache(maxsize=256)

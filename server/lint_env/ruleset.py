@@ -59,7 +59,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
     ),
     "wheel": (
         {"packages": (_STR_LIST, True), "exclude": (_STR_LIST, False)},
-        frozenset({"first", "last", "version"}),
+        frozenset({"first", "last", "version", "hint"}),
         DEP_FILES,
     ),
     "pairing": (

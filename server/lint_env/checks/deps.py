@@ -16,7 +16,9 @@ from ..resolve import (
     file_kind,
     first_with_wheel,
     last_with_wheel,
+    nearest_with_wheel,
     specifier,
+    wheel_pythons,
 )
 from ..ruleset import Rule
 from . import Context, remove_line, set_specifier, spec_contains
@@ -190,17 +192,19 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         first = first_with_wheel(dep.name, ctx.target)
         last = last_with_wheel(dep.name, ctx.target)
+        newer, older = nearest_with_wheel(dep.name, ctx.target, versions)
         if "wheel" not in kinds and "sdist" not in kinds:
             severity = rule.severity
         else:
             severity = Severity.WARNING if rule.severity is Severity.ERROR else rule.severity
+        # the hint never points backwards: the nearest newer release with a wheel; the
+        # newest older one only when no newer release has one
+        new = ""
+        if newer is not None and _only_lower_bounds(dep.specifier):
+            new = f">={newer}"
+        elif newer is None and older is not None:
+            new = f"<={older}"
         fixes: tuple[Fix, ...] = ()
-        if first is not None and first > versions[-1] and _only_lower_bounds(dep.specifier):
-            new = f">={first}"  # wheels start after the admitted versions: raise the floor
-        elif last is not None and last < versions[0]:
-            new = f"<={last}"  # wheels stopped before them (a platform was dropped): cap
-        else:
-            new = ""
         if new:
             fixes = (
                 set_specifier(ctx.doc, dep, new, f"Change to {ctx.written_name(dep)}{new}", False),
@@ -214,7 +218,25 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             first=str(first) if first else "none",
             last=str(last) if last else "none",
             version=_version_text(versions, dep),
+            hint=_wheel_hint(ctx, dep, versions, newer, older),
         )
+
+
+def _wheel_hint(ctx: Context, dep: Dependency, versions, newer, older) -> str:
+    """'the nearest newer release with one is 2.0.0; 1.13.1 has macOS arm64 wheels for
+    Python 3.8–3.10' (what a user can act on)."""
+    if newer is not None:
+        parts = [f"the nearest newer release with one is {newer}"]
+    elif older is not None:
+        parts = [f"no newer release has one; the newest older one is {older}"]
+    else:
+        parts = ["no release has one"]
+    shown = exact_pin(dep.specifier) or versions[-1]
+    pys = wheel_pythons(dep.name, shown, ctx.target)
+    if pys and ctx.target.python not in pys:
+        span = pys[0] if len(pys) == 1 else f"{pys[0]}–{pys[-1]}"
+        parts.append(f"{shown} has {ctx.target.label} wheels for Python {span}")
+    return "; ".join(parts)
 
 
 def _only_lower_bounds(spec: str) -> bool:
