@@ -9,6 +9,7 @@ from pathlib import Path
 from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
+from .fixcheck import rule_mentions, verified
 from .model import Dependency, Document, Finding, Kind, Problem, Severity
 from .resolve import declared_python
 from .ruleset import RuleSet, load_ruleset
@@ -218,15 +219,36 @@ class Engine:
         )
         for platform in self.config.targets:
             target = Target(platform, py, py_note)
-            ctx = self._context(doc, target, gathered, project_docs, declared)
-            found: list[Finding] = []
-            for rule in self.rules:
-                if rule.kind in ("problem", "runtime") or not rule.applies(platform, doc.kind):
-                    continue
-                if not self.config.enabled(rule.code, doc.path):
-                    continue
-                found.extend(self._checks[rule.kind](rule, ctx))
-            findings.extend(self._yield_to_specific(found))
+
+            def for_target(
+                d: Document,
+                names: frozenset[str] | None = None,
+                lines: tuple[int, int] | None = None,
+                target: Target = target,
+            ) -> list[Finding]:
+                ctx = self._context(d, target, gathered, project_docs, declared)
+                if lines is not None:  # a re-check only asks about these lines
+                    ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
+                found: list[Finding] = []
+                for rule in self.rules:
+                    if rule.kind in ("problem", "runtime") or not rule.applies(
+                        target.platform, d.kind
+                    ):
+                        continue
+                    if not self.config.enabled(rule.code, d.path):
+                        continue
+                    if names is not None and not rule_mentions(rule, names):
+                        continue
+                    found.extend(self._checks[rule.kind](rule, ctx))
+                return self._yield_to_specific(found)
+
+            def recheck(d: Document, names, lines, for_target=for_target) -> list[Finding]:
+                problems = [self._problem_finding(d, p) for p in d.problems]
+                return problems + for_target(d, names, lines)
+
+            # one place for every fix: a fix whose result lint-env reports as an error
+            # is not offered (fixcheck.py)
+            findings.extend(verified(doc, for_target(doc), recheck))
         return self._finish(doc, findings)
 
     def _yield_to_specific(self, found: list[Finding]) -> list[Finding]:

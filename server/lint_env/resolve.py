@@ -120,22 +120,39 @@ def admitted(
     and, with ``check_python``, releases whose requires-python rejects the target
     Python.
     """
+    found = _admitted(name, spec, target, tuple(constraints), check_python)
+    return None if found is None else list(found)
+
+
+@lru_cache(maxsize=16384)
+def _admitted(
+    name: str, spec: str, target: Target, constraints: tuple[str, ...], check_python: bool
+) -> tuple[Version, ...] | None:
     specs = [s for s in (specifier(spec), *(specifier(c) for c in constraints)) if s is not None]
     if specifier(spec) is None:
         return None
     idx = load_package(name)
     pin = exact_pin(spec)
     if idx is None:
-        return [pin] if pin is not None else None
+        return (pin,) if pin is not None else None
     candidates = [
-        r.version
-        for r in idx.releases
-        if not (r.yanked and pin != r.version) and (not check_python or python_ok(r, target))
+        v for v, yanked in _candidates(name, target, check_python) if not (yanked and pin != v)
     ]
     out = pip_select(specs, candidates)
     if pin is not None and not out and all(r.version != pin for r in idx.releases):
-        return [pin]  # newer than the snapshot: judge the pin itself
-    return out
+        return (pin,)  # newer than the snapshot: judge the pin itself
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _candidates(name: str, target: Target, check_python: bool) -> tuple[tuple[Version, bool], ...]:
+    """(version, yanked) of the releases whose requires-python admits the target Python."""
+    idx = load_package(name)
+    if idx is None:
+        return ()
+    return tuple(
+        (r.version, r.yanked) for r in idx.releases if not check_python or python_ok(r, target)
+    )
 
 
 @lru_cache(maxsize=256)
@@ -282,5 +299,13 @@ def declared_python(spec: str, conda: bool) -> tuple[str, str | None] | None:
 
 def clear_caches() -> None:
     """Forget cached answers (after the snapshot directory changed, e.g. in tests)."""
-    for f in (_by_version, file_kind, _with_wheel, specifier, _python_minors):
+    for f in (
+        _by_version,
+        file_kind,
+        _with_wheel,
+        specifier,
+        _python_minors,
+        _admitted,
+        _candidates,
+    ):
         f.cache_clear()
