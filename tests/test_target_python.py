@@ -123,3 +123,13 @@ def test_specifier_naming_a_prerelease_picks_it(tmp_path):
         python="3.11",
     )
     assert any("2.22.0rc0" in f.message for f in findings), [f.message for f in findings]
+
+
+def test_only_a_prerelease_has_a_wheel_pip_falls_back_to_it(tmp_path):
+    # Python 3.14: no final tensorflow has cp314 wheels, 2.22.0rc0 has; pip installs the
+    # pre-release (PEP 440 fallback), so "no wheel" is not an error and TF006 a warning
+    findings = check(tmp_path, {"requirements.txt": "tensorflow>=2.16\n"}, python="3.14")
+    assert [(f.code, f.severity.value) for f in findings] == [("TF006", "warning")]
+    # naming the final release line keeps it an error
+    findings = check(tmp_path, {"requirements.txt": "tensorflow==2.21.0\n"}, python="3.14")
+    assert ("TF006", "error") in [(f.code, f.severity.value) for f in findings]

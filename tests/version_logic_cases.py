@@ -7,7 +7,8 @@ on sys.path. Run by hand: `python tests/version_logic_cases.py` prints the packa
 version and one line per failed case; the exit status is the number of failures.
 
 The index is a made-up one (tests/fixtures/prerelease/index, package `delta`):
-finals 1.0.0 and 1.1.0, pre-releases 1.1.0rc0, 2.0.0rc0 and 2.0.0rc1.
+finals 1.0.0 and 1.1.0 (macOS arm64 cp311 wheels), 1.2.0 (Linux wheels only),
+pre-releases 1.1.0rc0, 2.0.0rc0 and 2.0.0rc1 (macOS arm64 cp311 wheels).
 """
 
 from __future__ import annotations
@@ -29,39 +30,43 @@ def _use_fixture_index() -> None:
     resolve.clear_caches()
 
 
-def _admitted(spec: str, constraints=()) -> list[str]:
+def _admitted(spec: str, constraints=(), target="macos-arm64") -> list[str]:
     from lint_env.resolve import admitted
     from lint_env.target import Target
 
-    found = admitted("delta", spec, Target("macos-arm64", "3.11"), constraints)
+    found = admitted("delta", spec, Target(target, "3.11"), constraints)
     assert found is not None
     return [str(v) for v in found]
 
 
 def case_open_range_takes_finals_only():
     # packaging 26 with prereleases=None would admit 2.0.0rc1 here
-    assert _admitted(">=1.0") == ["1.0.0", "1.1.0"]
-    assert _admitted("") == ["1.0.0", "1.1.0"]
+    assert _admitted(">=1.0") == ["1.0.0", "1.1.0", "1.2.0"]
+    assert _admitted("") == ["1.0.0", "1.1.0", "1.2.0"]
 
 
 def case_specifier_naming_a_prerelease_admits_them():
     assert _admitted(">=2.0.0rc0") == ["2.0.0rc0", "2.0.0rc1"]
     assert _admitted("==2.0.0rc1") == ["2.0.0rc1"]
-    assert _admitted(">=1.1.0rc0") == ["1.1.0rc0", "1.1.0", "2.0.0rc0", "2.0.0rc1"]
+    assert _admitted(">=1.1.0rc0") == ["1.1.0rc0", "1.1.0", "1.2.0", "2.0.0rc0", "2.0.0rc1"]
 
 
 def case_no_final_matches_falls_back_to_prereleases():
     # pip installs 2.0.0rc1 for `delta>=1.5` when no final release matches
     assert _admitted(">=1.5") == ["2.0.0rc0", "2.0.0rc1"]
+    # ... and when no matching final has a file for the target (1.2.0 is Linux-only)
+    assert _admitted(">=1.2") == ["1.2.0", "2.0.0rc0", "2.0.0rc1"]
+    assert _admitted(">=1.2", target="linux-x86_64") == ["1.2.0"]
     assert _admitted(">=2") == []  # 2.0.0rc0 < 2.0.0: not in the range at all
 
 
 def case_not_equal_to_a_prerelease_names_none():
-    assert _admitted(">=1.0,!=2.0.0rc0") == ["1.0.0", "1.1.0"]
+    assert _admitted(">=1.0,!=2.0.0rc0") == ["1.0.0", "1.1.0", "1.2.0"]
 
 
 def case_constraints_take_part():
     assert _admitted(">=1.0", ["<1.1"]) == ["1.0.0"]
+    assert _admitted(">=1.0", ["<1.2"]) == ["1.0.0", "1.1.0"]
     # the constraint names the pre-release: it is allowed
     assert _admitted(">=1.0", [">=2.0.0rc1"]) == ["2.0.0rc1"]
 
@@ -76,12 +81,15 @@ def case_in_range_is_membership():
     assert not in_range("not a specifier", "1.0")
 
 
-def case_pick_is_the_newest_final():
-    from lint_env.checks import spec_contains
+def case_pick_is_the_newest_final_with_a_file():
+    from lint_env.resolve import file_kind
+    from lint_env.target import Target
+    from packaging.version import Version
 
-    versions = [v for v in _admitted(">=1")]
-    assert versions[-1] == "1.1.0"
-    assert spec_contains(">=1.1,<1.2", versions[-1])
+    t = Target("macos-arm64", "3.11")
+    versions = [Version(v) for v in _admitted(">=1")]
+    pick = next(v for v in reversed(versions) if file_kind("delta", v, t) is not None)
+    assert pick == Version("1.1.0")
 
 
 def case_hover_lists_finals():

@@ -7,7 +7,7 @@ the snapshot only an exact pin (``==X``) is known; everything else is "unknown"
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -39,11 +39,16 @@ def specifier(text: str) -> SpecifierSet | None:
 #   matches at all (PEP 440's "accept pre-releases when nothing else satisfies").
 
 
-def names_prerelease(spec: SpecifierSet) -> bool:
+def names_prerelease(spec: SpecifierSet | str) -> bool:
     """Does the specifier itself name a pre-release (``>=2.16.0rc0``, ``==2.0b1``)?
 
     Every operator but ``!=`` counts (``!=2.0rc1`` excludes one, it asks for none).
     """
+    if isinstance(spec, str):
+        parsed = specifier(spec)
+        if parsed is None:
+            return False
+        spec = parsed
     for one in spec:
         if one.operator == "!=":
             continue
@@ -63,16 +68,31 @@ def in_range(spec: str | SpecifierSet, version: Version | str) -> bool:
     return s is not None and s.contains(version, prereleases=True)
 
 
-def pip_select(specs: Iterable[SpecifierSet], versions: Iterable[Version]) -> list[Version]:
+def pip_select(
+    specs: Iterable[SpecifierSet],
+    versions: Iterable[Version],
+    has_file: Callable[[Version], bool] | None = None,
+) -> list[Version]:
     """The candidate ``versions`` (any order kept) that pip may choose under all of
     ``specs``: finals that match; pre-releases only when one of ``specs`` names a
-    pre-release, or when no final release matches."""
+    pre-release, or when no final release matches.
+
+    pip only sees releases with a file for the target; ``has_file`` says which have one.
+    When no matching final has one but a matching pre-release does, pip installs the
+    pre-release (tensorflow on Python 3.14: only 2.22.0rc0 has cp314 wheels), so the
+    pre-releases are admitted next to the finals."""
     specs = list(specs)
     matching = [v for v in versions if all(s.contains(v, prereleases=True) for s in specs)]
     if any(names_prerelease(s) for s in specs):
         return matching
     finals = [v for v in matching if not v.is_prerelease]
-    return finals or matching
+    if not finals:
+        return matching
+    if has_file is not None and not any(has_file(v) for v in finals):
+        pre = [v for v in matching if v.is_prerelease and has_file(v)]
+        if pre:
+            return matching
+    return finals
 
 
 def exact_pin(spec: str) -> Version | None:
@@ -112,21 +132,29 @@ def admitted(
     constraints: Iterable[str] = (),
     *,
     check_python: bool = True,
+    pip: bool = True,
 ) -> list[Version] | None:
     """Versions the specifier (and constraints) admit, ascending; None when unknown.
+    ``pip``: the requirement is installed by pip from the index (not conda), so the
+    snapshot's files for the target decide pip's pre-release fallback.
 
     Excludes yanked releases (unless pinned exactly), pre-releases (pip's rule, see
     :func:`pip_select`: unless the specifier names one or no final release matches),
     and, with ``check_python``, releases whose requires-python rejects the target
     Python.
     """
-    found = _admitted(name, spec, target, tuple(constraints), check_python)
+    found = _admitted(name, spec, target, tuple(constraints), check_python, pip)
     return None if found is None else list(found)
 
 
 @lru_cache(maxsize=16384)
 def _admitted(
-    name: str, spec: str, target: Target, constraints: tuple[str, ...], check_python: bool
+    name: str,
+    spec: str,
+    target: Target,
+    constraints: tuple[str, ...],
+    check_python: bool,
+    pip: bool,
 ) -> tuple[Version, ...] | None:
     specs = [s for s in (specifier(spec), *(specifier(c) for c in constraints)) if s is not None]
     if specifier(spec) is None:
@@ -138,7 +166,8 @@ def _admitted(
     candidates = [
         v for v, yanked in _candidates(name, target, check_python) if not (yanked and pin != v)
     ]
-    out = pip_select(specs, candidates)
+    has_file = (lambda v: file_kind(name, v, target) is not None) if pip else None
+    out = pip_select(specs, candidates, has_file)
     if pin is not None and not out and all(r.version != pin for r in idx.releases):
         return (pin,)  # newer than the snapshot: judge the pin itself
     return tuple(out)

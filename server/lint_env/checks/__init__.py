@@ -44,6 +44,7 @@ class Context:
             self.target,
             self.constraints.get(dep.name, ()),
             check_python=check_python,
+            pip=dep.source == "pip",
         )
 
     def pick(self, dep: Dependency, versions: list) -> object:

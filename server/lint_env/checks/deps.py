@@ -16,6 +16,7 @@ from ..resolve import (
     file_kind,
     first_with_wheel,
     last_with_wheel,
+    names_prerelease,
     nearest_with_wheel,
     specifier,
     wheel_pythons,
@@ -429,10 +430,19 @@ def python_window(rule: Rule, ctx: Context) -> Iterator[Finding]:
         if any(r is not None and spec_contains(r["python"], py) for r in rows):
             continue
         last = next(r for r in reversed(rows) if r is not None)
+        # pip's pre-release fallback: when only a pre-release has a file for the target,
+        # pip installs that one; the final releases' window is then a warning
+        pick = ctx.pick(dep, versions)
+        fallback = (
+            getattr(pick, "is_prerelease", False)
+            and not names_prerelease(dep.specifier)
+            and file_kind(dep.name, pick, ctx.target) not in (None, "unknown")
+        )
         yield ctx.finding(
             rule,
             dep.span,
             dep,
+            severity=_severity(rule, "likely") if fallback else None,
             window=f"Python {last['python']}",
             version=_version_text(versions, dep),
         )
