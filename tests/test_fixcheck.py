@@ -108,3 +108,22 @@ def test_pyproject_tensorflow_gpu_pin_below_2_13_gets_no_fix(tmp_path):
     )
     got = _fixes(tmp_path, {"pyproject.toml": text}, "TF005", python="3.10")
     assert got == {4: [], 5: ["Replace tensorflow-gpu with tensorflow"]}
+
+
+def test_marker_fix_that_would_corrupt_a_poetry_table_is_not_offered(tmp_path):
+    # TF003's marker fix appends `; sys_platform == ...` after the requirement; inside a
+    # Poetry table that is invalid TOML (LE001 on the line), so the re-check drops it
+    text = (
+        '[tool.poetry.dependencies]\npython = ">=3.10,<3.12"\n'
+        'tensorflow-metal = "1.1.0"\ntensorflow-macos = { version = "2.15.0" }\n'
+    )
+    write_tree(tmp_path, {"pyproject.toml": text})
+    project = Project(tmp_path, Config(targets=("linux-x86_64",), python="3.11"))
+    found = [f for f in project.check([tmp_path]).findings if f.code == "TF003"]
+    assert [(f.span.line, f.fixes) for f in found] == [(2, ()), (3, ())]
+    # the same fix in a requirements file is fine and kept
+    write_tree(tmp_path, {"requirements.txt": "tensorflow-metal==1.1.0\n"})
+    (tmp_path / "pyproject.toml").unlink()
+    project = Project(tmp_path, Config(targets=("linux-x86_64",), python="3.11"))
+    (f,) = [f for f in project.check([tmp_path]).findings if f.code == "TF003"]
+    assert len(f.fixes) == 1
