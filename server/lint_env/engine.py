@@ -10,8 +10,9 @@ from pathlib import Path
 from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
+from .fixcheck import rule_mentions, verified
 from .model import Dependency, Document, Finding, Kind, Problem, Severity
-from .resolve import lowest_python
+from .resolve import declared_python
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, parse_text, read_document
 from .suppress import is_suppressed
@@ -106,17 +107,18 @@ class Engine:
             self._local_modules = frozenset(local_modules(self.root))
         return self._local_modules
 
-    def _python_for(self, doc: Document) -> str | None:
+    def _python_for(self, doc: Document) -> tuple[str | None, str | None]:
+        """The target Python for a document, and why (see resolve.declared_python)."""
         if self.config.python:
-            return self.config.python
-        if doc.python:
-            return lowest_python(doc.python[0])
-        for pdoc in self.project_documents():
+            return self.config.python, None
+        for pdoc in (doc, *self.project_documents()):
             if pdoc.python:
-                py = lowest_python(pdoc.python[0])
-                if py:
-                    return py
-        return None
+                found = declared_python(pdoc.python[0], conda=pdoc.kind is Kind.CONDA)
+                if found:
+                    return found
+                if pdoc is doc:
+                    return None, None
+        return None, None
 
     # --- includes ----------------------------------------------------------------------
 
@@ -208,7 +210,7 @@ class Engine:
             problems += self._include_problems(doc)
         for p in problems:
             findings.append(self._problem_finding(doc, p))
-        py = self._python_for(doc)
+        py, py_note = self._python_for(doc)
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
             self._gather(doc, (doc.path,), set(), gathered)
@@ -217,25 +219,44 @@ class Engine:
             d.name for pd in project_docs for d in pd.dependencies if not d.constraint_only
         )
         for platform in self.config.targets:
-            target = Target(platform, py)
-            ctx = self._context(doc, target, gathered, project_docs, declared)
-            pip_ctx = _pip_section(ctx)
-            found: list[Finding] = []
-            for rule in self.rules:
-                if rule.kind in ("problem", "runtime"):
-                    continue
-                if rule.applies(platform, doc.kind):
-                    use = ctx
-                elif pip_ctx is not None and rule.applies(platform, Kind.REQUIREMENTS):
-                    use = pip_ctx  # a requirements rule judges the pip: section
-                else:
-                    continue
-                if not self.config.enabled(rule.code, doc.path):
-                    continue
-                found.extend(self._checks[rule.kind](rule, use))
-            if doc.kind is Kind.LOCK:  # a lock is re-generated, never edited by hand
-                found = [replace(f, fixes=()) for f in found]
-            findings.extend(self._yield_to_specific(found))
+            target = Target(platform, py, py_note)
+
+            def for_target(
+                d: Document,
+                names: frozenset[str] | None = None,
+                lines: tuple[int, int] | None = None,
+                target: Target = target,
+            ) -> list[Finding]:
+                ctx = self._context(d, target, gathered, project_docs, declared)
+                if lines is not None:  # a re-check only asks about these lines
+                    ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
+                pip_ctx = _pip_section(ctx)
+                found: list[Finding] = []
+                for rule in self.rules:
+                    if rule.kind in ("problem", "runtime"):
+                        continue
+                    if rule.applies(target.platform, d.kind):
+                        use = ctx
+                    elif pip_ctx is not None and rule.applies(target.platform, Kind.REQUIREMENTS):
+                        use = pip_ctx  # a requirements rule judges the pip: section
+                    else:
+                        continue
+                    if not self.config.enabled(rule.code, d.path):
+                        continue
+                    if names is not None and not rule_mentions(rule, names):
+                        continue
+                    found.extend(self._checks[rule.kind](rule, use))
+                if d.kind is Kind.LOCK:  # a lock is re-generated, never edited by hand
+                    found = [replace(f, fixes=()) for f in found]
+                return self._yield_to_specific(found)
+
+            def recheck(d: Document, names, lines, for_target=for_target) -> list[Finding]:
+                problems = [self._problem_finding(d, p) for p in d.problems]
+                return problems + for_target(d, names, lines)
+
+            # one place for every fix: a fix whose result lint-env reports as an error
+            # is not offered (fixcheck.py)
+            findings.extend(verified(doc, for_target(doc), recheck))
         return self._finish(doc, findings)
 
     def _yield_to_specific(self, found: list[Finding]) -> list[Finding]:

@@ -57,7 +57,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
     ),
     "wheel": (
         {"packages": (_STR_LIST, True), "exclude": (_STR_LIST, False)},
-        frozenset({"first", "last", "version"}),
+        frozenset({"first", "last", "version", "hint"}),
         DECLARED_FILES,  # a lock names its own files: the lock-files kind judges them
     ),
     "pairing": (
@@ -69,14 +69,22 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "a_pinned": ((bool,), False),
             "a_unpinned_too": ((bool,), False),
             "b_versions": (_STR_LIST, False),
+            "b_absent": ((bool,), False),
+            "b_open_too": ((bool,), False),
             "fix_safe": ((bool,), False),
         },
-        frozenset({"a", "a_version", "b", "pin"}),
+        frozenset({"a", "a_version", "b", "pin", "b_spec", "b_version"}),
         DEP_FILES,
     ),
     "exclusive": (
-        {"packages": (_STR_LIST, True), "unless": ((str,), False)},
-        frozenset({"others"}),
+        {
+            "packages": (_STR_LIST, True),
+            "unless": ((str,), False),
+            "keep": (_STR_LIST, False),
+            "allow": ((list,), False),
+            "sources": (_STR_LIST, False),
+        },
+        frozenset({"others", "keep", "names"}),
         DEP_FILES,
     ),
     "python": (
@@ -513,6 +521,15 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
                 Version(v)
             except (InvalidVersion, TypeError):
                 raise err("params.b_versions", f"not a version: {v!r}") from None
+    if kind == "exclusive":
+        for i, row in enumerate(params.get("allow", [])):
+            names = row.get("packages") if isinstance(row, dict) else None
+            if not isinstance(names, list) or len(names) < 2:
+                raise err(f"params.allow[{i}]", "rows need 'packages' (two or more names)")
+            if not isinstance(row.get("targets", []), list):
+                raise err(f"params.allow[{i}].targets", "must be a list of platforms")
+            if not isinstance(row.get("same_version", False), bool):
+                raise err(f"params.allow[{i}].same_version", "must be true or false")
     if kind == "python":
         for i, row in enumerate(params["table"]):
             if not isinstance(row, dict) or "versions" not in row or "python" not in row:
