@@ -133,3 +133,27 @@ def test_only_a_prerelease_has_a_wheel_pip_falls_back_to_it(tmp_path):
     # naming the final release line keeps it an error
     findings = check(tmp_path, {"requirements.txt": "tensorflow==2.21.0\n"}, python="3.14")
     assert ("TF006", "error") in [(f.code, f.severity.value) for f in findings]
+
+
+def test_fixes_judged_on_the_lowest_requires_python_are_not_applied_by_fix(project):
+    """A finding that holds on Python 3.8, the floor of requires-python, may not hold on
+    the other Pythons the project supports: --fix leaves the file alone, the quick fix
+    stays available (unsafe), and the message says which Python it was judged on."""
+    from conftest import run_cli
+
+    text = (
+        '[project]\nname = "x"\nversion = "1"\nrequires-python = ">=3.8"\n'
+        'dependencies = ["tensorflow>=2.0,<=2.19", "keras>=3.5,<=3.12"]\n'
+    )
+    root = project({"pyproject.toml": text})
+    out = run_cli("check", root, "--format", "json")
+    import json
+
+    (kr,) = [f for f in json.loads(out.stdout) if f["code"] == "KR002"]
+    assert "Python 3.8 (the lowest your requires-python allows)" in kr["message"]
+    assert kr["fixes"] and not any(fix["safe"] for fix in kr["fixes"])
+    run_cli("check", root, "--fix")
+    assert (root / "pyproject.toml").read_text() == text
+    # with the Python given explicitly, the same fix is safe again
+    pinned = json.loads(run_cli("check", root, "--python-version", "3.8", "--format", "json").stdout)
+    assert any(fix["safe"] for f in pinned if f["code"] == "KR002" for fix in f["fixes"])

@@ -12,7 +12,7 @@ from .checks import Context, kind_checks
 from .config import Config
 from .fixcheck import rule_mentions, verified
 from .model import Dependency, Document, Finding, Kind, Problem, Severity
-from .resolve import declared_python
+from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, parse_text, read_document
 from .suppress import is_suppressed
@@ -248,6 +248,10 @@ class Engine:
                     found.extend(self._checks[rule.kind](rule, use))
                 if d.kind is Kind.LOCK:  # a lock is re-generated, never edited by hand
                     found = [replace(f, fixes=()) for f in found]
+                elif target.python_note == LOWEST_REQUIRES_PYTHON:
+                    # judged on one Python of a range: `--fix` must not rewrite the file
+                    # for every other Python the project supports; the user may pick it
+                    found = [_unsafe(f) for f in found]
                 return self._yield_to_specific(found)
 
             def recheck(d: Document, names, lines, for_target=for_target) -> list[Finding]:
@@ -376,6 +380,12 @@ class Engine:
                     self.document(path, Kind.REQUIREMENTS, resolved=True)
                     todo.append(path)
         return result
+
+
+def _unsafe(f: Finding) -> Finding:
+    if not any(fix.safe for fix in f.fixes):
+        return f
+    return replace(f, fixes=tuple(replace(fix, safe=False) for fix in f.fixes))
 
 
 def _pip_section(ctx: Context) -> Context | None:

@@ -38,6 +38,10 @@ def specifier(text: str) -> SpecifierSet | None:
 #   pre-release only when the specifier itself names one, or when no final release
 #   matches at all (PEP 440's "accept pre-releases when nothing else satisfies").
 
+# The note a Target carries when its Python is only the lower bound of a range the project
+# promises (requires-python): findings there hold for that Python, not necessarily others.
+LOWEST_REQUIRES_PYTHON = "the lowest your requires-python allows"
+
 
 def names_prerelease(spec: SpecifierSet | str) -> bool:
     """Does the specifier itself name a pre-release (``>=2.16.0rc0``, ``==2.0b1``)?
@@ -323,7 +327,7 @@ def declared_python(spec: str, conda: bool) -> tuple[str, str | None] | None:
         return offered[-1], f"the newest Python conda installs for python{spec.strip()}"
     if len(minors) == 1:
         return minors[0], None
-    return minors[0], "the lowest your requires-python allows"
+    return minors[0], LOWEST_REQUIRES_PYTHON
 
 
 def clear_caches() -> None:

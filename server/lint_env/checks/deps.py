@@ -146,8 +146,8 @@ def version(rule: Rule, ctx: Context) -> Iterator[Finding]:
         verdict = _verdict(
             versions, lambda v: spec_contains(p["broken"], v), ctx.pick(dep, versions)
         )
-        if verdict is None:
-            continue
+        if verdict is None or (verdict == "likely" and p.get("backtracks")):
+            continue  # pip backtracks past a pick whose dependencies cannot install
         fixes: tuple[Fix, ...] = ()
         if "fix_specifier" in p:
             fixes = (
