@@ -50,9 +50,17 @@ def test_pure_python_sdist_is_not_no_wheel(tmp_path):
 
 
 def test_native_sdist_is_still_a_source_build_warning(tmp_path):
-    (f,) = wh001(tmp_path, "native==0.9.0\n")
+    # 1.2.0 has a Linux wheel and an sdist: on the Mac it is built from source
+    (f,) = wh001(tmp_path, "native==1.2.0\n")
     assert f.severity.value == "warning"
-    assert "the nearest newer release with one is 1.1.0" in f.message
+    assert "pip builds it from its sdist" in f.message
+    assert "no newer release has one; the newest older one is 1.1.0" in f.message
+    assert wh001(tmp_path, "native==1.2.0\n", target="linux-x86_64") == []
+
+
+def test_a_release_built_from_source_everywhere_says_nothing_about_the_target(tmp_path):
+    # 0.9.0 has no wheel for any platform: Linux builds it from source too
+    assert wh001(tmp_path, "native==0.9.0\n") == []
 
 
 def test_hint_points_forwards_and_names_other_pythons(tmp_path):

@@ -56,6 +56,22 @@ def test_wheel_python_tags():
     assert not t.wheel_python_ok("cp312", "abi3")
     assert t.wheel_python_ok("py3", "none")
     assert t.wheel_python_ok("py2.py3", "none")
+    # pip accepts pyXY wheels of older minors of the same major (xformers 0.0.35 ships
+    # py39-none-manylinux_2_28_x86_64): packaging.tags yields py311, py3, py310, ..., py30
+    assert t.wheel_python_ok("py39", "none")
+    assert t.wheel_python_ok("py311", "none")
+    assert not t.wheel_python_ok("py312", "none")
+    assert not t.wheel_python_ok("py2", "none")
+    assert not t.wheel_python_ok("cp39", "none")  # a CPython 3.9 build, not 3.11
+
+
+def test_wheel_python_tags_agree_with_packaging():
+    from packaging.tags import compatible_tags
+
+    t = Target("linux-x86_64", "3.11")
+    accepted = {tag.interpreter for tag in compatible_tags((3, 11), "cp311", ["any"])}
+    for py in ("py30", "py35", "py39", "py310", "py311", "py312", "py3", "py2"):
+        assert t.wheel_python_ok(py, "none") is (py in accepted), py
 
 
 def test_unknown_target_and_python_are_errors():

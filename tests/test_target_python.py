@@ -155,5 +155,7 @@ def test_fixes_judged_on_the_lowest_requires_python_are_not_applied_by_fix(proje
     run_cli("check", root, "--fix")
     assert (root / "pyproject.toml").read_text() == text
     # with the Python given explicitly, the same fix is safe again
-    pinned = json.loads(run_cli("check", root, "--python-version", "3.8", "--format", "json").stdout)
+    pinned = json.loads(
+        run_cli("check", root, "--python-version", "3.8", "--format", "json").stdout
+    )
     assert any(fix["safe"] for f in pinned if f["code"] == "KR002" for fix in f["fixes"])

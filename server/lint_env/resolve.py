@@ -216,6 +216,13 @@ def file_kind(name: str, version: Version, target: Target) -> str | None:
     return kind
 
 
+def sdist_only_release(name: str, version: Version) -> bool:
+    """True when this release has no wheel for any platform: it is built from source
+    everywhere, so a source build on one target is not a fact about that target."""
+    r = release(name, version)
+    return r is not None and r.sdist and not r.wheels
+
+
 @lru_cache(maxsize=1024)
 def _with_wheel(name: str, target: Target) -> list[Version]:
     idx = load_package(name)

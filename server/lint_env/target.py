@@ -170,8 +170,11 @@ class Target:
         if pt is None:
             return True
         for py in python_tag.lower().split("."):
-            if py in {"py3", f"py{pt[0]}{pt[1]}"} or py == "py2.py3":
+            if py == f"py{pt[0]}":
                 return True
+            m = re.fullmatch(r"py(\d)(\d+)", py)
+            if m and int(m.group(1)) == pt[0] and int(m.group(2)) <= pt[1]:
+                return True  # pip accepts pyXY wheels from older minors (packaging.tags)
             m = re.fullmatch(r"cp(\d)(\d+)", py)
             if m:
                 wanted = (int(m.group(1)), int(m.group(2)))

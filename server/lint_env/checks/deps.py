@@ -18,6 +18,7 @@ from ..resolve import (
     last_with_wheel,
     names_prerelease,
     nearest_with_wheel,
+    sdist_only_release,
     specifier,
     wheel_pythons,
 )
@@ -191,9 +192,12 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         if "wheel" in kinds and kinds[-1] != "sdist":
             continue
+        if kinds[-1] == "sdist" and sdist_only_release(dep.name, versions[-1]):
+            continue  # built from source on every platform: nothing about this target
         first = first_with_wheel(dep.name, ctx.target)
         last = last_with_wheel(dep.name, ctx.target)
         newer, older = nearest_with_wheel(dep.name, ctx.target, versions)
+        built = kinds[-1] == "sdist"  # the pick is a source build (else nothing installs)
         if "wheel" not in kinds and "sdist" not in kinds:
             severity = rule.severity
         else:
@@ -219,7 +223,12 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             first=str(first) if first else "none",
             last=str(last) if last else "none",
             version=_version_text(versions, dep),
-            hint=_wheel_hint(ctx, dep, versions, newer, older),
+            hint=(
+                "pip builds it from its sdist (a compiler and its native libraries); "
+                if built
+                else ""
+            )
+            + _wheel_hint(ctx, dep, versions, newer, older),
         )
 
 
