@@ -287,7 +287,8 @@ def test_guard_keeps_explicit_absolute_entries_and_drops_the_working_directory(t
 
 
 def _python310() -> str | None:
-    for cand in (os.environ.get("LINT_ENV_PYTHON310"), shutil.which("python3.10")):
+    pyenv = sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.10*/bin/python3.10"))
+    for cand in (os.environ.get("LINT_ENV_PYTHON310"), shutil.which("python3.10"), *pyenv):
         if not cand:
             continue
         try:
