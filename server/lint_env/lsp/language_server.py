@@ -5,28 +5,34 @@ commands; they convert and delegate to this object."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
+import sys
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError, JsonRpcException
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__ as VERSION
-from ..model import Finding, Kind, Severity
+from ..model import Finding, Kind, Severity, Span
 from ..sources import detect_kind
+from . import transport
 from .notebook import notebook_json
 from .protocol import LintEnvProtocol
-from .settings import Settings, parse_settings
+from .settings import SECTION, Settings, parse_settings
 from .state import Result, Unit, build_result, lines_of
 
+TOO_LARGE = "LE004"  # the core's code for a file too large to check
 REQUIREMENTS_LANGUAGES = {"pip-requirements", "requirements", "pip_requirements"}
 WORKSPACE_POLL_S = 30.0
 CASCADE_DELAY_S = 0.15  # other files are re-checked after this pause in editing
@@ -52,6 +58,7 @@ class LintEnvServer(LanguageServer):
         self._ruleset_loaded = False
         self._seq = 0
         self.runtime: list[Any] = []  # RuntimeFinding-like objects from the last validation
+        self.exit_code = 0  # set by start_io/start_tcp when the client said exit
         self.results_changed = asyncio.Event()  # set whenever a unit gets a new result
 
     # --- core access (worker thread only) ------------------------------------------
@@ -153,6 +160,61 @@ class LintEnvServer(LanguageServer):
             return
         self.log_error(f"lint-env server error ({getattr(source, '__name__', source)}): {error}")
 
+    def protocol_problem(self, message: str) -> None:
+        """A frame or message the protocol could not use: logged with its reason (to the
+        client too once it has initialized; before that the spec forbids messages)."""
+        text = f"lint-env server: protocol error: {message}"
+        if self._loop() is None:
+            log.error("%s", text)
+        else:
+            self.log_error(text)
+
+    # --- transports (pygls' readers replaced: see transport.py) -------------------------
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio until ``exit`` or end of input; ``exit_code`` is then set."""
+        self._stop_event = threading.Event()
+        reader = transport.StdinReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        self._run(transport.serve(reader, self.protocol, self._stop_event, self.protocol_problem))
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve one client over TCP (debugging)."""
+        self._stop_event = stop = threading.Event()
+
+        async def connection(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(w)  # type: ignore[arg-type]
+            try:
+                reader = transport.StreamReader(r)
+                await transport.serve(reader, self.protocol, stop, self.protocol_problem)
+            finally:
+                self.shutdown()
+
+        async def listen() -> None:
+            self._server = await asyncio.start_server(
+                connection, host, port, limit=2 * transport.MAX_HEADER_LINE
+            )
+            async with self._server:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._server.serve_forever()
+
+        self._run(listen())
+
+    def _run(self, main: Any) -> None:
+        self.exit_code = 0
+        try:
+            asyncio.run(main)
+        except SystemExit as exc:  # the exit notification: 0 after shutdown, else 1
+            code = exc.code
+            self.exit_code = code if isinstance(code, int) else (0 if code is None else 1)
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+            self.exit_code = 1
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown()
+
     # --- units ------------------------------------------------------------------------
 
     def unit_for(self, uri: str) -> Unit | None:
@@ -224,7 +286,11 @@ class LintEnvServer(LanguageServer):
                 return
             unit.waiting_cascade = False
             overlays = self._dirty_overlays()  # includes this unit's text if it changed
-            _, lines = self.text_of(unit)
+            too_large = self.too_large(unit)
+            if too_large is None:
+                _, lines = self.text_of(unit)
+            else:  # not analysed: one diagnostic at the top says why
+                lines = {None: [""]} if not unit.notebook else {0: [""]}
             encoding = self.encoding()
             uris = unit.uris
             self._seq += 1
@@ -246,6 +312,7 @@ class LintEnvServer(LanguageServer):
                     overlays,
                     encoding,
                     runtime,
+                    too_large,
                 ),
             )
             result = await asyncio.shield(job)
@@ -272,7 +339,41 @@ class LintEnvServer(LanguageServer):
             self.log_error(f"checking {unit.uri} failed: {exc}\n{traceback.format_exc()}")
             self._wake(unit)
 
-    def _dirty_overlays(self) -> list[tuple[Path, str]]:
+    def too_large(self, unit: Unit) -> int | None:
+        """The unit's size in UTF-8 bytes when it is over the limit, else None."""
+        limit = self.settings.max_bytes
+        if not unit.notebook:
+            texts = [self.workspace.get_text_document(unit.uri).source]
+        else:
+            texts = []
+            for c in unit.cells:
+                doc = self.workspace.text_documents.get(c)
+                texts.append(doc.source if doc is not None else "")
+        chars = sum(len(t) for t in texts)
+        if chars * 4 <= limit:
+            return None  # cannot be over, whatever the characters are
+        size = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
+        return size if size > limit else None
+
+    def _too_large_finding(self, path: Path, size: int, notebook: bool) -> Finding:
+        """The LE004 finding ``lint-env check`` gives a file too large to read."""
+        rule = None
+        with contextlib.suppress(Exception):
+            rule = self.ruleset().get(TOO_LARGE)
+        limit = self.settings.max_bytes
+        return Finding(
+            path=path,
+            span=Span(0, 0, 0, 0, cell=0 if notebook else None),
+            code=TOO_LARGE,
+            name=getattr(rule, "name", "unreadable-file"),
+            severity=getattr(rule, "severity", Severity.WARNING),
+            message=(
+                f"not checked: this buffer is {size:,} bytes, more than the limit of"
+                f" {limit:,} bytes (setting {SECTION}.maxDocumentBytes)"
+            ),
+        )
+
+    def _dirty_overlays(self) -> list[tuple[Path, str | None]]:
         """Overlay texts of every open unit changed since the core last saw it."""
         out = []
         for u in self.units.values():
@@ -280,7 +381,9 @@ class LintEnvServer(LanguageServer):
                 continue
             key = self.version_key(u)
             if key != u.overlay_key:
-                text, _ = self.text_of(u)
+                # A buffer too large to check is not given to the core (which then reads
+                # the file on disk, with its own size limit).
+                text = None if self.too_large(u) is not None else self.text_of(u)[0]
                 out.append((u.path, text))
                 u.overlay_key = key
         return out
@@ -294,9 +397,10 @@ class LintEnvServer(LanguageServer):
         gen: int,
         seq: int,
         lines: dict[int | None, list[str]],
-        overlays: list[tuple[Path, str]],
+        overlays: list[tuple[Path, str | None]],
         encoding: str,
         runtime: list[Any],
+        too_large: int | None = None,
     ) -> Result | None:
         """Worker thread: give the core the current texts, check, convert."""
         project = self.project()
@@ -304,6 +408,9 @@ class LintEnvServer(LanguageServer):
         if project is not None:
             for p, t in overlays:
                 project.set_overlay(p, t)
+        if too_large is not None:
+            findings = [self._too_large_finding(path, too_large, notebook)]
+        elif project is not None:
             findings = list(project.check_file(path))
             if runtime:
                 findings += self._runtime_findings(project, path, runtime)

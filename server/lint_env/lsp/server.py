@@ -9,7 +9,9 @@ to the client (``window/logMessage``) and answers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 
 from . import commands, documents, features, lifecycle, pull  # noqa: F401 (register handlers)
@@ -59,4 +61,15 @@ def main(args: argparse.Namespace | None = None) -> int:
             server.start_io()
     except KeyboardInterrupt:
         return 0
-    return 0
+    return _leave(server.exit_code)
+
+
+def _leave(code: int) -> int:
+    """End the process now with ``code``. A check still running on the core's worker
+    thread (a huge buffer, a slow file system) must not keep a server that was told to
+    exit alive: Python would wait for that thread before exiting."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
