@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
+import shutil
 import sys
 from pathlib import Path
 
 from .results import Interpreter, ValidationError
-from .runner import _clean_env
+from .runner import run_bounded
 
 # --- interpreter discovery ----------------------------------------------------------
 
@@ -28,13 +28,7 @@ def discover_interpreter(
     """--python, then $VIRTUAL_ENV, $CONDA_PREFIX, .venv/venv in ``cwd``, then this one."""
     env = os.environ if environ is None else environ
     if python:
-        path = Path(python).expanduser()
-        if path.is_dir():
-            inner = _python_in(path)
-            if inner is None:
-                raise ValidationError(f"{python}: a folder without bin/python in it")
-            path = inner
-        return Interpreter(str(path), "--python")
+        return Interpreter(str(_given(python, cwd)), "--python")
     for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
         value = env.get(var)
         if value:
@@ -48,23 +42,46 @@ def discover_interpreter(
     return Interpreter(sys.executable, "the interpreter running lint-env")
 
 
+def _given(python: str, cwd: Path) -> Path:
+    """An absolute path for --python: a path (relative ones against ``cwd``), a venv or
+    conda folder, or a command name looked up on PATH. Symlinks are kept: a venv's
+    ``bin/python`` is a link, and following it would leave the venv."""
+    raw = os.path.expanduser(python)
+    seps = [os.sep] + ([os.altsep] if os.altsep else [])
+    is_path = os.path.isabs(raw) or raw.startswith(".") or any(c in raw for c in seps)
+    here = Path(os.path.abspath(cwd / raw))
+    if not is_path:
+        if here.is_dir():
+            is_path = True  # --python venv
+        else:
+            found = shutil.which(raw)
+            if found is None:
+                raise ValidationError(f"{python}: not a file or folder, and not a command on PATH")
+            return Path(os.path.abspath(found))
+    if here.is_dir():
+        inner = _python_in(here)
+        if inner is None:
+            raise ValidationError(f"{python}: a folder without bin/python in it")
+        return inner
+    return here
+
+
 def check_interpreter(interp: Interpreter, timeout: float = 30.0) -> Interpreter:
-    """Run it once; a path that is not a working Python 3.8+ is a ValidationError."""
+    """Run it once (with ``timeout``, like the probe); a path that is not a working
+    Python 3.8+ is a ValidationError."""
     code = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
     try:
-        out = subprocess.run(
-            [interp.path, "-I", "-c", code],
-            capture_output=True,
-            timeout=timeout,
-            env=_clean_env(),
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        run = run_bounded([interp.path, "-I", "-c", code], timeout=timeout, max_stdout=4096)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
         raise ValidationError(f"{interp.path}: not a working Python ({reason})") from None
-    text = out.stdout.decode("utf-8", "replace").strip()
-    if out.returncode != 0 or not re.fullmatch(r"\d+\.\d+\.\d+", text):
-        raise ValidationError(f"{interp.path}: not a working Python (exit {out.returncode})")
+    if run.timed_out:
+        raise ValidationError(
+            f"{interp.path}: not a working Python (no answer within {timeout:g} s; killed)"
+        )
+    text = run.stdout.decode("utf-8", "replace").strip()
+    if run.returncode != 0 or not re.fullmatch(r"\d+\.\d+\.\d+", text):
+        raise ValidationError(f"{interp.path}: not a working Python (exit {run.returncode})")
     if tuple(int(x) for x in text.split(".")[:2]) < (3, 8):
         raise ValidationError(f"{interp.path}: Python {text}; the probe needs Python 3.8+")
     return Interpreter(interp.path, interp.source, text)

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from ..model import Severity
-from .probe import TF_DISTS  # one list: the probe script and its judge agree
+from .probe import PROBE_SCHEMA, TF_DISTS  # one list: the probe script and its judge agree
 from .results import RuntimeFinding
 
 # --- rule texts ---------------------------------------------------------------------
@@ -111,13 +111,66 @@ def _platform_words(os_name: str | None, arch: str | None) -> str:
     return f"{label or '?'} {arch or '?'}"
 
 
-def findings_from_report(report: dict[str, Any] | str) -> list[RuntimeFinding]:
-    """Findings for a probe report (the full JSON, or any excerpt of it)."""
-    if isinstance(report, str):
+# The report's shape (probe/README.md): what each top-level member must be when present.
+REPORT_MEMBERS: dict[str, type | tuple[type, ...]] = {
+    "probe": dict,
+    "errors": list,
+    "interpreter": dict,
+    "site_dirs": list,
+    "distributions": list,
+    "distributions_total": int,
+    "distributions_duplicated": list,
+    "binaries": dict,
+    "conda": dict,
+    "keras_config": dict,
+    "tensorflow": dict,
+    "versions": dict,
+    "numpy": dict,
+    "child": dict,
+    "probe_error": str,
+}
+LIST_OF_OBJECTS = ("distributions",)
+
+
+def report_problems(data: Any, full: bool = False) -> list[str]:
+    """What is wrong with the shape of a probe report. ``full``: the whole report the
+    probe printed (``{"probe": {"schema": 1, ...}, "interpreter": {...}, ...}``); else an
+    excerpt (rule examples), where only the members present are checked."""
+    if not isinstance(data, dict):
+        return [f"the report is a JSON {type(data).__name__}, not an object"]
+    problems = []
+    for key, kind in REPORT_MEMBERS.items():
+        if key in data and (
+            not isinstance(data[key], kind) or (isinstance(data[key], bool) and kind is int)
+        ):
+            problems.append(f"{key!r} is a {type(data[key]).__name__}")
+    for key in LIST_OF_OBJECTS:
+        items = data.get(key)
+        if isinstance(items, list) and not all(isinstance(i, dict) for i in items):
+            problems.append(f"{key!r} holds something that is not an object")
+    if full and "probe_error" not in data:
+        for key in ("probe", "interpreter", "errors"):
+            if key not in data:
+                problems.append(f"{key!r} is missing")
+        schema = _d(data.get("probe")).get("schema")
+        if isinstance(data.get("probe"), dict) and schema != PROBE_SCHEMA:
+            problems.append(f"probe schema {schema!r}, expected {PROBE_SCHEMA}")
+    return problems
+
+
+def findings_from_report(report: Any, full: bool = False) -> list[RuntimeFinding]:
+    """Findings for a probe report (the full JSON, or any excerpt of it; ``full``: the
+    report must have the whole shape the probe prints). A report of the wrong shape is
+    one RT014 finding, never "no problems found"."""
+    if isinstance(report, (str, bytes)):
         try:
             report = json.loads(report)
         except ValueError as exc:
             return [_finding("RT014", error=f"probe output is not JSON ({exc})")]
+    problems = report_problems(report, full)
+    if problems:
+        shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        return [_finding("RT014", error=f"the probe's report has the wrong shape: {shown}")]
     data = _d(report)
     if data.get("probe_error"):
         return [_finding("RT014", error=data["probe_error"])]

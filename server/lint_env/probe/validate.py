@@ -35,6 +35,7 @@ from .runner import (
     _parse_report,
     run_probe,
     tf_timeout_for,
+    timeout_problem,
 )
 from .text import format_text
 
@@ -88,25 +89,29 @@ def run_validation(
     Raises :class:`ValidationError` when the interpreter is not a working Python.
     """
     t0 = time.perf_counter()
+    for flag, value in (("--timeout", timeout), ("--tf-timeout", tf_timeout)):
+        problem = None if value is None else timeout_problem(value)
+        if problem:
+            raise ValidationError(f"{flag}: {problem}")
     if as_platform and not AS_PLATFORM.fullmatch(as_platform):
         raise ValidationError(
             f"--as-platform {as_platform!r}: expected OS-ARCH, e.g. macos-arm64, linux-x86_64"
         )
-    interp = interpreter or check_interpreter(discover_interpreter(python, cwd))
+    interp = interpreter or check_interpreter(discover_interpreter(python, cwd), timeout)
     child_limit = tf_timeout_for(timeout) if tf_timeout is None else min(tf_timeout, timeout)
     args: list[str] = ["--tf-timeout", f"{child_limit:g}"]
     if not tensorflow:
         args.append("--no-tensorflow")
     for site in sites:
-        args += ["--site", str(Path(site).resolve())]
+        args += ["--site", str((cwd / Path(site).expanduser()).resolve())]
     if prefix:
-        args += ["--prefix", str(Path(prefix).resolve())]
+        args += ["--prefix", str((cwd / Path(prefix).expanduser()).resolve())]
     if as_platform:
         args += ["--as-platform", as_platform]
     if all_binaries:
         args.append("--all-binaries")
     data = run_probe(interp.path, cwd=cwd, timeout=timeout, args=args, on_progress=on_progress)
-    findings = findings_from_report(data)
+    findings = findings_from_report(data, full=True)
     return ValidationReport(
         interpreter=interp.path,
         data=data,
@@ -120,6 +125,18 @@ def run_validation(
 # --- command line -------------------------------------------------------------------
 
 
+def seconds(text: str) -> float:
+    """argparse type of --timeout/--tf-timeout: a finite, positive, sane number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    problem = timeout_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--python",
@@ -130,14 +147,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=DEFAULT_TIMEOUT,
         metavar="S",
         help=f"limit for the whole probe in seconds (default {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
         "--tf-timeout",
-        type=float,
+        type=seconds,
         metavar="S",
         help="limit for the TensorFlow child (default: --timeout minus a margin)",
     )
@@ -166,13 +183,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """0: no error findings; 1: error findings; 2: usage error."""
     tf_limit = getattr(args, "tf_timeout", None)
-    if args.timeout is None or args.timeout <= 0 or (tf_limit is not None and tf_limit <= 0):
-        print("lint-env validate: --timeout/--tf-timeout must be positive", file=sys.stderr)
-        return 2
+    for flag, value in (("--timeout", args.timeout), ("--tf-timeout", tf_limit)):
+        problem = "missing" if flag == "--timeout" and value is None else None
+        problem = problem or (None if value is None else timeout_problem(value))
+        if problem:
+            print(f"lint-env validate: {flag}: {problem}", file=sys.stderr)
+            return 2
     show = args.verbose or (args.format == "text" and sys.stderr.isatty())
     cwd = Path.cwd()
     try:
-        interp = check_interpreter(discover_interpreter(args.python, cwd))
+        interp = check_interpreter(discover_interpreter(args.python, cwd), args.timeout)
     except ValidationError as exc:
         print(f"lint-env validate: {exc}", file=sys.stderr)
         return 2
