@@ -234,3 +234,48 @@ def test_tcp_transport_uses_the_same_reader(tmp_path):
         proc.wait(timeout=10)
         assert proc.stderr is not None
         proc.stderr.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a shebang interpreter and /proc")
+def test_exit_during_a_validation_kills_the_probe(tmp_path):
+    """The probe of a running lint-env.validate does not outlive the server."""
+    import os
+    import time
+
+    pidfile = tmp_path / "probe.pid"
+    fake = tmp_path / "python"
+    fake.write_text(
+        f"#!{sys.executable}\nimport os, sys, time\n"
+        "if '-c' in sys.argv:\n    print('3.11.7')\n    sys.exit(0)\n"
+        f"open({str(pidfile)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    with RawServer(tmp_path) as srv:
+        srv.initialize(tmp_path)
+        srv.request(
+            "workspace/executeCommand",
+            {"command": "lint-env.validate", "arguments": [{"python": str(fake), "timeout": 300}]},
+        )
+        for _ in range(300):
+            if pidfile.exists() and pidfile.read_text():
+                break
+            time.sleep(0.1)
+        pid = int(pidfile.read_text())
+        srv.notify("exit")
+        assert srv.wait(timeout=30) == 1
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].split()[0]
+            except OSError:
+                break  # gone between the two looks
+            if stat in ("Z", "X"):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            raise AssertionError(f"the probe {pid} outlived the server")

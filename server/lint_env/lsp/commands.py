@@ -6,6 +6,7 @@ import asyncio
 import functools
 import traceback
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lsprotocol import types
@@ -19,6 +20,10 @@ from .language_server import (
 )
 
 # --- commands -----------------------------------------------------------------------
+
+# Not the loop's default executor: asyncio.run waits for that one at exit, and a
+# server told to exit must not wait for a probe (server.main kills running probes).
+_PROBES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lint-env-probe")
 
 
 @server.command(validation.COMMAND)
@@ -68,7 +73,7 @@ async def _validate(ls: LintEnvServer, args: tuple[Any, ...]) -> dict[str, Any]:
 
     try:
         report = await loop.run_in_executor(
-            None,
+            _PROBES,
             functools.partial(
                 run_validation,
                 python,

@@ -68,6 +68,10 @@ def _leave(code: int) -> int:
     """End the process now with ``code``. A check still running on the core's worker
     thread (a huge buffer, a slow file system) must not keep a server that was told to
     exit alive: Python would wait for that thread before exiting."""
+    runner = sys.modules.get("lint_env.probe.runner")
+    if runner is not None:  # a validation still running: nothing may outlive the server
+        with contextlib.suppress(Exception):
+            runner.kill_active()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):

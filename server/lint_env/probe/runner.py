@@ -24,6 +24,8 @@ MAX_TIMEOUT_S = 24 * 3600.0  # a longer limit is a typo, not a plan
 TAG_VAR = "LINT_ENV_PROBE_RUN"  # marks every process a run started (see kill_tagged)
 
 ProgressFn = Callable[[str], None]
+_ACTIVE: dict[str, subprocess.Popen] = {}  # token -> run still going
+_LOCK = threading.Lock()
 
 
 # --- running the probe --------------------------------------------------------------
@@ -121,11 +123,16 @@ def run_bounded(
     for t in readers:
         t.daemon = True
         t.start()
+    with _LOCK:
+        _ACTIVE[token] = proc
     timed_out = False
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
+    finally:
+        with _LOCK:
+            _ACTIVE.pop(token, None)
     _kill_group(proc)
     escaped = kill_tagged(token)
     for t in readers:
@@ -136,6 +143,16 @@ def run_bounded(
     return Completed(
         proc.returncode, b"".join(chunks)[:max_stdout], size[0], errors, timed_out, escaped
     )
+
+
+def kill_active() -> None:
+    """Kill every run still going (a language server told to exit mid-validation)."""
+    with _LOCK:
+        runs = list(_ACTIVE.items())
+        _ACTIVE.clear()
+    for token, proc in runs:
+        _kill_group(proc)
+        kill_tagged(token)
 
 
 def kill_tagged(token: str) -> int:
