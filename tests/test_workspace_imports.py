@@ -326,3 +326,31 @@ def test_guard_runs_on_the_oldest_supported_python(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in markers.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_pre_commit_hook_imports_nothing_from_the_repository(measured, tmp_path):
+    """Real pre-commit (`try-repo` this checkout) in a hostile repository: the hook runs
+    the `lint-env` console script of pre-commit's own virtualenv, cwd = the repository."""
+    pytest.importorskip("pre_commit", reason="pre-commit is in the test extra")
+    if "script-check" not in measured:
+        pytest.skip("no console script measured")
+    before, after = measured["script-check"]
+    names = (after | _source_imports()) - before - set(sys.builtin_module_names)
+    names -= {"lint_env", "__main__"}
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    root = tmp_path / "hostile"
+    root.mkdir()
+    _hostile(root, names, markers)
+    env = {k: v for k, v in _env(extra_path=False).items() if k != "PYTHONPATH"}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid")
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
+    for args in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    # pre-commit itself is started isolated (-I): it is not lint-env, and with the
+    # hostile folder as its working directory it would import its yaml from there.
+    argv = [sys.executable, "-I", "-m", "pre_commit", "try-repo", str(REPO), "lint-env", "-a"]
+    done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert "lint-env" in done.stdout, done.stdout + done.stderr
+    assert sorted(p.name for p in markers.iterdir()) == []
