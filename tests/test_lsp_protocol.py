@@ -279,3 +279,67 @@ def test_exit_during_a_validation_kills_the_probe(tmp_path):
         else:
             os.kill(pid, 9)
             raise AssertionError(f"the probe {pid} outlived the server")
+
+
+# --- the frame reader on its own (every way a body and the next header can meet) -------
+
+
+class _Bytes:
+    """A reader over fixed bytes; ``chunk`` caps each read like a bounded readline."""
+
+    def __init__(self, data: bytes, chunk: int | None = None) -> None:
+        self.data, self.chunk = data, chunk
+
+    async def readline(self) -> bytes:
+        end = self.data.find(b"\n")
+        n = len(self.data) if end < 0 else end + 1
+        if self.chunk:
+            n = min(n, self.chunk)
+        out, self.data = self.data[:n], self.data[n:]
+        return out
+
+    async def readexactly(self, n: int) -> bytes:
+        out, self.data = self.data[:n], self.data[n:]
+        return out
+
+
+def _frames(data: bytes, chunk: int | None = None) -> tuple[list[bytes], list[str]]:
+    import asyncio
+
+    from lint_env.lsp.transport import read_frames
+
+    async def collect():
+        problems: list[str] = []
+        return [b async for b in read_frames(_Bytes(data, chunk), problems.append)], problems
+
+    return asyncio.run(collect())
+
+
+GOOD = b'{"b":2}'
+
+
+@pytest.mark.parametrize(
+    ("data", "first"),
+    [
+        (frame(b'{"a":1}'), [b'{"a":1}']),
+        (b"Content-Length: -5\r\n\r\n" + b'{"x":1}', []),
+        (b"Content-Length: 3\r\n\r\n" + b'{"x":12345}', [b'{"x']),
+        (b"Content-Length: 5000000000\r\n\r\n" + b'{"t":"Content-Length: foo"}', []),
+        (b"x" * 100, []),  # garbage that ends in header characters
+        (b"Content-Type: a\r\ncontent-length: 7\r\n\r\n" + b'{"a":1}', [b'{"a":1}']),
+        (b"\r\n\r\n", []),
+    ],
+)
+def test_the_next_good_frame_is_always_found(data: bytes, first: list[bytes]):
+    bodies, _ = _frames(data + frame(GOOD) + frame(GOOD))
+    assert bodies == [*first, GOOD, GOOD]
+
+
+def test_a_long_garbage_line_read_in_pieces_still_finds_the_header():
+    # A 100 kB line without a newline read in pieces (a bounded readline), the header at
+    # every offset from a piece's boundary. Pieces are never shorter than a header line.
+    data = b"{" + b"y" * 100_000 + b"}" + frame(GOOD)
+    for chunk in [*range(20, 60), 4096, 8192]:
+        bodies, problems = _frames(data, chunk)
+        assert bodies == [GOOD], chunk
+        assert any("not a frame" in p for p in problems)

@@ -115,9 +115,17 @@ async def read_frames(
                 continue  # blank lines between frames: tolerated
             if headers and line in (b"\r\n", b"\n"):
                 break  # end of this frame's headers
-            if glue and _is_header(glue + line):
-                line, glue = glue + line, b""  # a header split by a short read
-            if _is_header(line):
+            if glue:  # the tail of a long garbage line: a header may start in it
+                data, glue = glue + line, b""
+                at = data.lower().find(_CONTENT_LENGTH)
+                if at >= 0:
+                    skipped += at
+                    line = data[at:]
+                    if not line.endswith(b"\n"):
+                        line += await reader.readline()  # the rest of that header line
+            at = line.lower().find(_CONTENT_LENGTH, 1)
+            glued = at > 0 and at + len(_CONTENT_LENGTH) - 1 == line.find(b":")
+            if _is_header(line) and not glued:
                 if skipped:
                     report(f"skipped {skipped} bytes that were not a frame")
                     skipped = 0
@@ -125,15 +133,20 @@ async def read_frames(
                 name, _, value = line.partition(b":")
                 if name.strip().lower() + b":" == _CONTENT_LENGTH:
                     length = content_length(value)
+                    again = line.lower().find(_CONTENT_LENGTH, 1)
+                    if length is None and again > 0 and headers == 1:
+                        # "Content-Length: <rest of a body>Content-Length: 52": the text
+                        # of a skipped body, then the real header.
+                        skipped += again
+                        carry, headers = line[again:], 0
+                        continue
                     if length is None:
                         shown = value.strip()[:40].decode("ascii", "replace")
                         problem = f"bad Content-Length {shown!r}"
                 continue
             # Not a header: part of a body we could not delimit. Look for the next frame
             # (after the start: the start is what was just found not to be a header).
-            data = glue + line
-            glue = b""
-            at = data.lower().find(_CONTENT_LENGTH, 1)
+            data = line
             if at > 0:
                 skipped += at
                 carry = data[at:]
