@@ -216,16 +216,24 @@ def test_tcp_transport_uses_the_same_reader(tmp_path):
                 time.sleep(0.1)
         else:
             raise AssertionError("the TCP server did not listen")
-        with conn:
+        with conn, conn.makefile("rb") as stream:
+
+            def answer(msg_id: int) -> dict:
+                while True:
+                    length = 0
+                    while (line := stream.readline()) not in (b"\r\n", b""):
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":")[1])
+                    msg = json.loads(stream.read(length))
+                    if msg.get("id") == msg_id and "method" not in msg:
+                        return msg
+
             conn.sendall(b"Content-Length: 99999999999\r\n\r\n" + SHUTDOWN_99)
-            conn.sendall(frame({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}))
-            data = b""
-            while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
-                chunk = conn.recv(65536)
-                assert chunk, "the server closed the connection"
-                data += chunk
-            body = json.loads(data.split(b"\r\n\r\n", 1)[1])
-            assert body == {"jsonrpc": "2.0", "id": 1, "result": None}
+            init = {"processId": None, "rootUri": None, "capabilities": {}}
+            conn.sendall(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init}))
+            assert "capabilities" in answer(1)["result"]
+            conn.sendall(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+            assert answer(2) == {"jsonrpc": "2.0", "id": 2, "result": None}
             conn.sendall(frame({"jsonrpc": "2.0", "method": "exit"}))
         assert proc.wait(timeout=30) == 0
     finally:
@@ -343,3 +351,20 @@ def test_a_long_garbage_line_read_in_pieces_still_finds_the_header():
         bodies, problems = _frames(data, chunk)
         assert bodies == [GOOD], chunk
         assert any("not a frame" in p for p in problems)
+
+
+def test_requests_before_initialize_get_server_not_initialized(tmp_path):
+    with RawServer(tmp_path) as srv:
+        rid = srv.request(
+            "textDocument/hover",
+            {"textDocument": {"uri": "file:///x"}, "position": {"line": 0, "character": 0}},
+        )
+        assert srv.response(rid)["error"]["code"] == -32002
+        srv.notify("textDocument/didOpen", {"textDocument": {
+            "uri": (tmp_path / "requirements.txt").as_uri(), "languageId": "pip-requirements",
+            "version": 1, "text": "tensorflow-gpu==2.10.0\n"}})  # fmt: skip
+        srv.initialize(tmp_path)
+        still_answers(srv, tmp_path)
+        # The dropped didOpen opened nothing: no diagnostics were published for it.
+        assert not any(m.get("method") == "textDocument/publishDiagnostics" for m in srv.seen)
+        assert srv.shutdown_and_exit() == 0

@@ -8,7 +8,8 @@ pygls 2.1.1 (reported upstream-worthy in issue 9's notes):
   ``"jsonrpc": "2.0"`` (an AttributeError on a dict) and for a *response* of the
   client that does not parse (the server's own request then never completes).
 - after ``shutdown`` every request is dropped without an answer (the spec wants an
-  error: InvalidRequest).
+  error: InvalidRequest); before ``initialize`` requests are run (the spec wants error
+  -32002, ServerNotInitialized, and notifications other than exit dropped).
 - the future of every notification served by a generator handler (its built-in
   didOpen/didChange/didClose) stays in ``_request_futures`` for ever: about 2 MiB per
   1,000 edits in any pygls server.
@@ -22,11 +23,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from lsprotocol.types import EXIT, ResponseError
+from lsprotocol.types import EXIT, INITIALIZE, ResponseError
 from pygls.exceptions import (
     JsonRpcException,
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
+    JsonRpcServerNotInitialized,
 )
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCRequest
@@ -53,6 +55,7 @@ class LintEnvProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._notifications = 0
+        self._initialize_seen = False
 
     # --- one decoded frame ---------------------------------------------------------
 
@@ -103,6 +106,23 @@ class LintEnvProtocol(LanguageServerProtocol):
     # --- pygls overrides -------------------------------------------------------------
 
     def handle_message(self, message: Any) -> None:
+        method = getattr(message, "method", None)
+        if not self._initialize_seen and method not in (INITIALIZE, EXIT):
+            if isinstance(message, RPCRequest):  # the spec: error -32002, before initialize
+                self._send_response(
+                    message.id,
+                    error=ResponseError(
+                        code=JsonRpcServerNotInitialized.CODE,
+                        message=f"{method!r}: the server is not initialized yet",
+                    ),
+                )
+            elif method is not None:
+                log.warning("notification %r before initialize dropped", method)
+            else:
+                super().handle_message(message)  # a response: pygls routes it
+            return
+        if method == INITIALIZE:
+            self._initialize_seen = True
         if self._shutdown and isinstance(message, RPCRequest) and message.method != EXIT:
             # pygls drops these silently; the spec wants an error answer.
             self._send_response(
