@@ -354,3 +354,35 @@ def test_the_pre_commit_hook_imports_nothing_from_the_repository(measured, tmp_p
     done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert "lint-env" in done.stdout, done.stdout + done.stderr
     assert sorted(p.name for p in markers.iterdir()) == []
+
+
+# The launch that editors can use on every supported Python (3.10 has no -P): ``-c``
+# puts '' first on sys.path and imports nothing before the code runs, so deleting that
+# entry first leaves nothing of the workspace on sys.path, lint_env included.
+SAFE_LAUNCH = "import sys; del sys.path[0]; from lint_env.cli import main; sys.exit(main())"
+
+
+def test_the_safe_c_launch_imports_nothing_from_the_workspace_even_lint_env(measured, tmp_path):
+    before, after = measured["check-c"]
+    names = (before | after) - set(sys.builtin_module_names) - {"__main__"}
+    names -= {"sitecustomize", "usercustomize", "_distutils_hack"}
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    root = tmp_path / "hostile"
+    root.mkdir()
+    _hostile(root, names | {"lint_env"}, markers)
+    for args in (["check", "--exit-zero", "."], ["--version"]):
+        done = subprocess.run(
+            [sys.executable, "-c", SAFE_LAUNCH, *args],
+            cwd=root, env=_env(False), capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in markers.iterdir()) == []
+    py310 = _python310()
+    if py310 is not None:  # the guard's own module needs nothing but the stdlib
+        env = {**_env(False), "PYTHONPATH": str(REPO / "server")}
+        done = subprocess.run(
+            [py310, "-c", SAFE_LAUNCH, "--version"], cwd=root, env=env, capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert sorted(p.name for p in markers.iterdir()) == []

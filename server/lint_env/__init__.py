@@ -16,8 +16,11 @@ imports ``importlib``, ``contextlib``, ``warnings`` (and what they import) from
 ``sys.path`` first, and ``lint_env`` itself is found there; with ``PYTHONPATH=.``
 even ``site``'s imports (``sitecustomize``, ``encodings``) are. Start the server with
 ``python -P -m lint_env`` (3.11+), ``python -I -m lint_env`` (lint-env installed in
-that interpreter), or ``python -c "import sys; del sys.path[0]; ..."`` to close that
-gap too (see tests/test_workspace_imports.py for the measured list).
+that interpreter), or, on every version, ``python -c "import sys; del sys.path[0];
+from lint_env.cli import main; sys.exit(main())" server`` to close that gap too (see
+tests/test_workspace_imports.py: the measured lists, and a test of each launch). A
+``PYTHONPATH`` that names the workspace defeats all of these for the modules Python
+imports at start-up; nothing started by Python can fix that.
 
 An absolute ``PYTHONPATH`` entry that is not the working directory stays. When
 lint-env is imported as a library by another program, that program's ``sys.path``
