@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..config import Config
+from ..sources.text import MAX_BYTES
 from ..target import PLATFORMS, TargetError, parse_python_version
 
 DEFAULT_DEBOUNCE_MS = 10
@@ -25,6 +26,7 @@ class Settings:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
     debounce_ms: int | None = None
+    max_document_bytes: int | None = None  # larger buffers are not analysed
 
     def over(self, base: Settings) -> Settings:
         """``self`` layered over ``base`` (None leaves base's value)."""
@@ -35,6 +37,11 @@ class Settings:
     def debounce(self) -> float:
         ms = DEFAULT_DEBOUNCE_MS if self.debounce_ms is None else self.debounce_ms
         return max(0, ms) / 1000.0
+
+    @property
+    def max_bytes(self) -> int:
+        """Buffers larger than this are not analysed (default: the CLI's file limit)."""
+        return MAX_BYTES if self.max_document_bytes is None else self.max_document_bytes
 
     def apply(self, config: Config) -> Config:
         return config.merged(
@@ -106,6 +113,12 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     if debounce is not None and (not isinstance(debounce, int) or isinstance(debounce, bool)):
         errors.append("lintEnv.debounceMs must be an integer")
         debounce = None
+    max_bytes = data.get("maxDocumentBytes")
+    if max_bytes is not None and (
+        not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1
+    ):
+        errors.append("lintEnv.maxDocumentBytes must be a positive integer")
+        max_bytes = None
     return (
         Settings(
             targets=targets,
@@ -114,6 +127,7 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             select=_str_list(data.get("select"), "select", errors),
             ignore=_str_list(data.get("ignore"), "ignore", errors),
             debounce_ms=debounce,
+            max_document_bytes=max_bytes,
         ),
         errors,
     )

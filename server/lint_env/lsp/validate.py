@@ -60,15 +60,15 @@ def parse_arguments(args: tuple[Any, ...]) -> Options:
             python = python[0]
         sites = raw.get("sites", [])
         timeout = raw.get("timeout", TIMEOUT_S)
+        from ..probe.runner import timeout_problem
+
         ok = (
             (python is None or isinstance(python, str))
             and (raw.get("asPlatform") is None or isinstance(raw.get("asPlatform"), str))
             and isinstance(sites, list)
             and all(isinstance(x, str) for x in sites)
             and isinstance(raw.get("tensorflow", True), bool)
-            and isinstance(timeout, (int, float))
-            and not isinstance(timeout, bool)
-            and timeout > 0
+            and timeout_problem(timeout) is None
         )
         if ok:
             return Options(
