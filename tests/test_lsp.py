@@ -716,3 +716,30 @@ async def test_bad_project_config_is_reported_and_defaults_apply(
     await wait_for(lambda: req in client.diagnostics)
     assert codes(client.diagnostics[req]) == [UNPARSABLE]
     assert any("amiga-68k" in m.message for m in client.log_messages)
+
+
+@pytest.mark.asyncio
+async def test_lock_file_diagnostics_and_no_quick_fix(client: LanguageClient, tmp_path: Path):
+    """An open uv.lock is checked like the CLI checks it (LK001 on the locked entry),
+    and a lock offers no edit: it is re-generated, not fixed by hand."""
+    from test_locks import LOCK_WITH_PAIRING
+
+    root = project(tmp_path)
+    text = LOCK_WITH_PAIRING.replace(
+        "cp311-cp311-macosx_12_0_arm64", "cp310-cp310-macosx_12_0_arm64"
+    )
+    await start(client, root, vscode_caps(), {"pythonVersion": "3.11"})
+    u = uri(root, "uv.lock")
+    open_doc(client, u, text, "toml")
+    await wait_for(lambda: u in client.diagnostics)
+    found = {(str(d.code), d.range.start.line) for d in client.diagnostics[u]}
+    line = text.splitlines().index('name = "tensorflow"')
+    assert ("LK001", line) in found
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=u),
+            range=types.Range(types.Position(line, 0), types.Position(line, 10)),
+            context=types.CodeActionContext(diagnostics=client.diagnostics[u]),
+        )
+    )
+    assert not [a for a in actions or [] if getattr(a, "edit", None)]

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 
 from lsprotocol import types
 
-from ..model import Finding, Fix, Span, TextEdit
+from ..model import Finding, Fix, Kind, Span, TextEdit
+from ..sources import detect_kind
 from . import convert
 from .state import Result, Unit
 
@@ -142,7 +143,9 @@ def _quickfixes(
     cell = finding.span.cell if unit.notebook else None
     rows = result.lines.get(cell, [])
     line = finding.span.line
-    if 0 <= line < len(rows):
+    # A lock file is written by its tool: a comment there is lost on the next lock
+    # (ignore it with per-file-ignores in the configuration instead).
+    if 0 <= line < len(rows) and detect_kind(unit.path) is not Kind.LOCK:
         edit = ignore_edit(rows[line], line, finding.code, cell)
         if edit is not None:
             edits = _client_edits(unit, result, [edit], encoding)
