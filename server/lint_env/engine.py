@@ -10,20 +10,12 @@ from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
 from .model import Dependency, Document, Finding, Kind, Problem, Severity
+from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import lowest_python
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, parse_text, read_document
 from .suppress import is_suppressed
 from .target import Target
-
-_PROJECT_FILES = (
-    "pyproject.toml",
-    "requirements*.txt",
-    "requirements*.in",
-    "requirements/*.txt",
-    "environment*.yml",
-    "environment*.yaml",
-)
 
 
 class Engine:
@@ -34,8 +26,11 @@ class Engine:
         self._overlays: dict[Path, str] = {}
         self._docs: dict[Path, tuple[object, Document]] = {}
         self._checks = kind_checks()
-        self._project: list[Document] | None = None
-        self._local_modules: frozenset[str] | None = None
+        self._model: ProjectModel | None = None
+        self._view: ProjectView | None = None
+        self._walk: list[Path] | None = None  # the discovery walk of the root, resolved
+        self._walk_set: frozenset[Path] = frozenset()
+        self._focus: frozenset[Path] | None = None  # the files a check_paths run reports on
 
     # --- documents -------------------------------------------------------------------
 
@@ -46,9 +41,13 @@ class Engine:
         else:
             self._overlays[path] = text
         self._docs.pop(path, None)
-        self._project = None
-        if path.suffix == ".py" or path.is_dir():
-            self._local_modules = None
+        self._view = None
+        kind = detect_kind(path)
+        if kind is None or kind not in _CODE_KINDS or path.name == "setup.py":
+            self._model = None
+        elif self._walk is not None and path not in self._walk_set:
+            self._model = None  # a new code file: first-party names may change
+            self._walk = None
 
     def document(self, path: Path, kind: Kind | None = None, *, resolved: bool = False) -> Document:
         """The parsed document (cached until the file or its overlay changes). Documents
@@ -85,33 +84,60 @@ class Engine:
 
     # --- the project around a file ---------------------------------------------------
 
-    def project_documents(self) -> list[Document]:
-        """The project's dependency declarations: files at the root (and requirements/)."""
-        if self._project is None:
-            paths: set[Path] = set()
-            for pattern in _PROJECT_FILES:
-                paths.update(p.resolve() for p in self.root.glob(pattern) if p.is_file())
-            paths.update(
-                p for p in self._overlays if p.parent == self.root and detect_kind(p) in _DEP_KINDS
-            )
-            docs = [self.document(p) for p in sorted(paths)]
-            self._project = [d for d in docs if d.kind in _DEP_KINDS]
-        return self._project
+    def _walked(self) -> list[Path]:
+        if self._walk is None:
+            from .discovery import discover
+
+            found = discover([self.root], self.root, self.config.exclude)
+            self._walk = [p.resolve() for p in found.files]
+            self._walk_set = frozenset(self._walk)
+        return self._walk
+
+    def project_model(self) -> ProjectModel:
+        """What the project declares and what its own modules are (see project_model)."""
+        if self._model is None:
+            files = list(self._walked())
+            files += [p for p in self._overlays if p not in self._walk_set and self._inside(p)]
+            self._model = build_model(self.root, files, self.document)
+            self._view = None
+        return self._model
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            path.relative_to(self.root)
+        except ValueError:
+            return False
+        return detect_kind(path) is not None
+
+    def project_view(self) -> ProjectView:
+        """The model with the project's code documents, for rules said once per project."""
+        model = self.project_model()
+        if self._view is None:
+            self._view = ProjectView(model, self.document, self._focus)
+        return self._view
+
+    def project_documents(self, path: Path | None = None) -> list[Document]:
+        """The dependency declarations that serve ``path`` (every one when None)."""
+        model = self.project_model()
+        if path is None:
+            return [d.doc for d in model.declarations]
+        folder = str(path.parent)
+        return [
+            d.doc
+            for d in model.declarations
+            if folder == d.scope or folder.startswith(d.scope.rstrip(os.sep) + os.sep)
+        ]
 
     def local_modules(self) -> frozenset[str]:
-        if self._local_modules is None:
-            from .import_map import local_modules
-
-            self._local_modules = frozenset(local_modules(self.root))
-        return self._local_modules
+        return self.project_model().first_party
 
     def _python_for(self, doc: Document) -> str | None:
         if self.config.python:
             return self.config.python
         if doc.python:
             return lowest_python(doc.python[0])
-        for pdoc in self.project_documents():
-            if pdoc.python:
+        for pdoc in self.project_documents(doc.path):
+            if pdoc.python and pdoc.kind in _DEP_KINDS:
                 py = lowest_python(pdoc.python[0])
                 if py:
                     return py
@@ -211,22 +237,63 @@ class Engine:
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
             self._gather(doc, (doc.path,), set(), gathered)
-        project_docs = self.project_documents() if doc.kind in _CODE_KINDS else []
-        declared = frozenset(
-            d.name for pd in project_docs for d in pd.dependencies if not d.constraint_only
-        )
+        code = doc.kind in _CODE_KINDS
+        project_docs = self.project_documents(doc.path) if code else []
+        declared = self.project_model().declared_for(doc.path, doc) if code else frozenset()
+        view = self.project_view() if code else None
         for platform in self.config.targets:
             target = Target(platform, py)
             ctx = self._context(doc, target, gathered, project_docs, declared)
+            ctx.project = view
+            ctx.config_enabled = self._enabled_here(doc, platform)
             found: list[Finding] = []
             for rule in self.rules:
-                if rule.kind in ("problem", "runtime") or not rule.applies(platform, doc.kind):
+                if rule.kind in ("problem", "runtime") or not self._applies(rule, platform, doc):
                     continue
                 if not self.config.enabled(rule.code, doc.path):
                     continue
+                if rule.opt_in and not self.config.selects_explicitly(rule.code):
+                    continue
                 found.extend(self._checks[rule.kind](rule, ctx))
-            findings.extend(self._yield_to_specific(found))
+            found = self._yield_to_specific(found)
+            if code:
+                found = self._one_per_line(found)
+            findings.extend(found)
         return self._finish(doc, findings)
+
+    def _enabled_here(self, doc: Document, platform: str):
+        def enabled(code: str) -> bool:
+            rule = self.rules.get(code)
+            return (
+                rule is not None
+                and self._applies(rule, platform, doc)
+                and self.config.enabled(code, doc.path)
+                and (not rule.opt_in or self.config.selects_explicitly(code))
+            )
+
+        return enabled
+
+    @staticmethod
+    def _applies(rule, platform: str, doc: Document) -> bool:
+        """A notebook's install cells are requirement lines: the requirements rules run
+        on them (and the conda rules on `%conda install` lines)."""
+        if rule.applies(platform, doc.kind):
+            return True
+        if doc.kind is Kind.NOTEBOOK and doc.dependencies and platform in rule.targets:
+            return Kind.REQUIREMENTS in rule.files or Kind.CONDA in rule.files
+        return False
+
+    def _one_per_line(self, found: list[Finding]) -> list[Finding]:
+        """Findings of two import rules about the same line merge into the more specific
+        one: an undeclared-import finding gives way to any other rule there (IM004 says
+        more about `import theano` than "not declared" does)."""
+
+        def generic(f: Finding) -> bool:
+            rule = self.rules.get(f.code)
+            return rule is not None and rule.kind == "import-undeclared"
+
+        lines = {(f.span.cell, f.span.line) for f in found if not generic(f)}
+        return [f for f in found if not generic(f) or (f.span.cell, f.span.line) not in lines]
 
     def _yield_to_specific(self, found: list[Finding]) -> list[Finding]:
         """The generic "no wheel for the target" rule (a `wheel` rule over every package of
@@ -309,20 +376,36 @@ class Engine:
     def check_paths(self, paths: Sequence[Path]) -> CheckResult:
         from .discovery import discover
 
-        found = discover([Path(p) for p in paths], self.root, self.config.exclude)
-        files = list(found.files)
-        errors = list(found.errors)
+        whole = [Path(p).resolve() for p in paths] == [self.root]
+        if whole:
+            files = list(self._walked())
+            errors: list[str] = []
+        else:
+            found = discover([Path(p) for p in paths], self.root, self.config.exclude)
+            files = list(found.files)
+            errors = list(found.errors)
         files = self._with_includes(files)
-        code = [p for p in files if detect_kind(p) in _CODE_KINDS]
+        # Imports are read for the whole project (rules said once per project need them).
+        # Notebooks are parsed directly: their install cells are declarations too.
+        code = sorted({p for p in [*files, *self._walked()] if detect_kind(p) is Kind.PYTHON})
         if len(code) > 1:
             from .import_scan import scan
 
             self.adopt(scan(code, None))
+        self._focus = None if whole else frozenset(p.resolve() for p in files)
+        self._view = None
         findings: list[Finding] = []
         for path in files:  # resolved by _with_includes
             findings.extend(self.check_document(self.document(path, resolved=True)))
         findings.sort(key=lambda f: f.sort_key)
-        return CheckResult(findings=findings, files=files, errors=errors)
+        model = self.project_model()
+        return CheckResult(
+            findings=findings,
+            files=files,
+            errors=errors,
+            declarations=len(model.declarations),
+            code_files=sum(1 for p in files if detect_kind(p) in _CODE_KINDS),
+        )
 
     def _with_includes(self, files: list[Path]) -> list[Path]:
         """Requirement files reached through -r/-c are checked too (once each)."""

@@ -693,11 +693,29 @@ def parse_notebook(path: Path, text: str) -> Document:
         source = _cell_source(cell.get(key, cell.get("source", "")))
         cell_lines = split_lines(source)
         doc.cells.append(cell_lines)
+        _install_lines(doc, cell_lines, index)
         masked = _mask_magics(cell_lines)
         if masked is None:
             continue
         doc.imports.extend(find_imports("\n".join(masked), masked, cell=index))
     return doc
+
+
+def _install_lines(doc: Document, cell_lines: list[str], index: int) -> None:
+    """``!pip install`` / ``%conda install`` lines: the notebook's own declarations."""
+    if not any("install" in row for row in cell_lines):
+        return
+    from .notebook_installs import parse_install_line
+
+    for line_no, row in enumerate(cell_lines):
+        if "install" not in row:
+            continue
+        found = parse_install_line(row, line_no, index)
+        if found is not None:
+            deps, includes, problems = found
+            doc.dependencies += deps
+            doc.includes += includes
+            doc.problems += problems
 
 
 def _notebook_cells(data: object) -> tuple[list | None, str]:

@@ -1,0 +1,266 @@
+"""Import rules on small projects: what is undeclared (IM001, opt-in IM101), what
+really shadows (IM002, IM005, IM006, by Python's sys.path rules), and project-level
+facts said once (IM004)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_cli
+from lint_env.api import Project
+from lint_env.config import Config
+
+
+def _check(root: Path, **config) -> list:
+    return Project(root, Config(**config)).check([root]).findings
+
+
+def _codes(findings, prefix: str = "IM") -> list[tuple[str, str, int]]:
+    return sorted((f.code, f.path.name, f.span.line) for f in findings if f.code.startswith(prefix))
+
+
+# --- IM001: the ML stack, once per project and distribution ----------------------
+
+
+def test_undeclared_ml_import_is_said_once_with_the_other_places_related(project):
+    root = project(
+        {
+            "requirements.txt": "numpy==1.26.4\n",
+            "a_train.py": "import torch\nimport torch.nn as nn\n",
+            "b_eval.py": "import torch\n",
+            "c_notes.py": "from torch import optim\n",
+        }
+    )
+    found = [f for f in _check(root) if f.code == "IM001"]
+    assert len(found) == 1
+    (f,) = found
+    assert (f.path.name, f.span.line) == ("a_train.py", 0)  # the first place, path order
+    assert "'torch'" in f.message and "3 files" in f.message
+    assert "cannot check its version for macOS arm64" in f.message
+    related = sorted((r.path.name, r.span.line) for r in f.related)
+    assert related == [("a_train.py", 1), ("b_eval.py", 0), ("c_notes.py", 0)]
+
+
+def test_generic_imports_are_not_im001_and_im101_is_opt_in(project):
+    root = project(
+        {
+            "requirements.txt": "torch==2.5.1\n",
+            "train.py": "import torch\nimport yaml\nimport tqdm\nimport setuptools\n"
+            "import pkg_resources\nimport mlir\nimport bazel_tools\n",
+        }
+    )
+    assert _codes(_check(root)) == []
+    # Selected by code, IM101 reports what a known distribution provides, and never the
+    # build backend or a module no distribution is known to publish.
+    found = [f for f in _check(root, extend_select=("IM101",)) if f.code == "IM101"]
+    assert sorted(f.span.line for f in found) == [1, 2]
+    assert any("pyyaml" in f.message for f in found)
+    assert not any("setuptools" in f.message or "mlir" in f.message for f in found)
+    # ALL and the bare family do not turn an opt-in rule on.
+    assert not [f for f in _check(root, select=("ALL",)) if f.code == "IM101"]
+    assert not [f for f in _check(root, extend_select=("IM",)) if f.code == "IM101"]
+
+
+def test_nothing_first_party_is_undeclared(project):
+    root = project(
+        {
+            "pyproject.toml": '[project]\nname = "mylib"\ndependencies = ["numpy"]\n',
+            "src/mylib/__init__.py": "",
+            "src/mylib/core.py": "import mylib.helpers\nfrom mylib import core\n",
+            "nsproj/part.py": "x = 1\n",  # a namespace package (no __init__.py)
+            "scripts/run.py": "import helpers_here\nimport nsproj.part\nimport mylib\n",
+            "scripts/helpers_here.py": "",
+            "tools/torch_utils/__init__.py": "",
+            "tests/test_x.py": "import mylib\nimport torch_utils\n",
+        }
+    )
+    assert _codes(_check(root, extend_select=("IM101",))) == []
+
+
+def test_brought_transitive_and_conda_names_count_as_declared(project):
+    root = project(
+        {
+            "environment.yml": "name: x\nchannels: [conda-forge]\ndependencies:\n"
+            "  - pytorch\n  - py-opencv\n  - tensorflow-gpu\n  - scikit-learn\n",
+            "train.py": "import torch\nimport cv2\nimport tensorflow\nimport sklearn\n"
+            "import numpy\nimport scipy\nimport keras\n",
+        }
+    )
+    # numpy/scipy come with scikit-learn, keras with TensorFlow.
+    assert _codes(_check(root)) == []
+
+
+def test_declarations_serve_their_own_folder(project):
+    root = project(
+        {
+            "requirements.txt": "numpy\n",
+            "docs/requirements.txt": "matplotlib\n",
+            "docs/conf.py": "import matplotlib\n",
+            "examples/a/requirements.txt": "torch\n",
+            "examples/a/run.py": "import torch\n",
+            "examples/b/run.py": "import torch\nimport matplotlib\n",
+            "requirements/dev.txt": "pandas\n",  # a folder without code serves the root
+            "src/x.py": "import pandas\n",
+        }
+    )
+    found = [f for f in _check(root) if f.code == "IM001"]
+    # torch and matplotlib in examples/b/, whose folders declare neither
+    assert [f.path.relative_to(root).as_posix() for f in found] == ["examples/b/run.py"] * 2
+    msgs = " ".join(f.message for f in found)
+    assert "'torch'" in msgs and "'matplotlib'" in msgs and "pandas" not in msgs
+
+
+def test_setup_py_and_setup_cfg_are_read_statically(project):
+    root = project(
+        {
+            "setup.py": "import os\nBASE = ['torch>=2']\n"
+            "setup(name='x', install_requires=BASE + ['jax'],\n"
+            "      extras_require={'cv': ['opencv-python']},\n"
+            "      tests_require=open('test-reqs.txt').read().splitlines())\n"
+            "os.system('touch executed')\n",
+            "test-reqs.txt": "pandas\n",
+            "setup.cfg": "[options]\ninstall_requires =\n    scipy\n"
+            "[options.extras_require]\nviz = matplotlib\n",
+            "train.py": "import torch, jax, cv2, pandas, scipy, matplotlib\n",
+        }
+    )
+    assert _codes(_check(root)) == []
+    assert not (root / "executed").exists()
+
+
+def test_optional_and_lazy_imports_of_a_library_are_not_undeclared(project):
+    root = project(
+        {
+            "pyproject.toml": '[project]\nname = "lib"\ndependencies = ["mpmath"]\n',
+            "lib/__init__.py": "",
+            "lib/printing.py": "def to_torch():\n    import torch\n    return torch\n"
+            "np = import_module('numpy')\n",
+            "lib/tests/fixture-data/out.py": "import tensorflow\n",
+            "lib/opt.py": "try:\n    import jax\nexcept ImportError:\n    jax = None\n",
+        }
+    )
+    assert _codes(_check(root)) == []
+
+
+def test_nothing_is_reported_when_nothing_is_declared(project):
+    root = project({"train.py": "import torch\n"})
+    assert _codes(_check(root)) == []
+
+
+def test_vcs_and_direct_references_declare_their_project(project):
+    root = project(
+        {
+            "requirements.txt": "-e git+https://github.com/CompVis/taming-transformers.git"
+            "@master#egg=taming-transformers\ngit+https://github.com/openai/CLIP.git\n"
+            "invisible-watermark\nabsl-py\n",
+            "run.py": "import taming.models\nimport clip\nimport imwatermark\nfrom absl import app\n",
+        }
+    )
+    assert _codes(_check(root, extend_select=("IM101",))) == []
+
+
+# --- IM002 / IM005 / IM006: Python's real sys.path rules -------------------------
+
+
+def test_package_modules_do_not_shadow(project):
+    root = project(
+        {
+            "requirements.txt": "numpy\njax\n",
+            "jax/__init__.py": "",
+            "jax/_src/__init__.py": "",
+            "jax/_src/numpy/__init__.py": "",
+            "jax/_src/x.py": "import numpy\nimport random\n",
+            "jax/_src/random.py": "",
+            "conftest.py": "import jax\n",  # the project's own package at its root
+            "pyproject.toml": '[project]\nname = "jax"\n',
+        }
+    )
+    assert _codes(_check(root)) == []
+
+
+def test_sibling_module_next_to_a_script_shadows(project):
+    root = project(
+        {
+            "requirements.txt": "keras==3.5.0\ntorch\n",
+            "a.py": "import keras\n",
+            "b.py": "import keras\n",
+            "keras.py": "# helpers\n",
+            "torch/__init__.py": "",
+            "c.py": "import torch\n",
+            "nsdir/tensorflow/x.py": "",  # a namespace folder: the installed one wins
+            "nsdir/run.py": "import tensorflow\n",
+        }
+    )
+    found = [f for f in _check(root) if f.code == "IM002"]
+    assert sorted((f.path.name, f.span.line) for f in found) == [("a.py", 0), ("c.py", 0)]
+    keras = next(f for f in found if "keras" in f.message)
+    assert {(r.path.name, r.span.line) for r in keras.related} == {("keras.py", 0), ("b.py", 0)}
+
+
+def test_script_named_like_what_it_imports(project):
+    root = project(
+        {
+            "requirements.txt": "tensorflow==2.16.2\n",
+            "tensorflow.py": "import tensorflow as tf\n",
+            "random.py": "import random\n",
+            "pkg/__init__.py": "",
+            "pkg/tensorflow.py": "import tensorflow\n",  # a package module: absolute import
+        }
+    )
+    found = _codes(_check(root), "IM005")
+    assert found == [("IM005", "random.py", 0), ("IM005", "tensorflow.py", 0)]
+
+
+def test_stdlib_named_file_next_to_a_script_of_the_ml_stack(project):
+    root = project(
+        {
+            "requirements.txt": "tensorflow==2.16.2\nnumpy\n",
+            "train.py": "import tensorflow as tf\n",
+            "eval.py": "import tensorflow\n",
+            "code.py": "print('mine')\n",
+            "email.py": "",
+            "other/run.py": "import numpy\n",
+            "other/email.py": "",  # numpy does not load email
+            "pkg/__init__.py": "",
+            "pkg/random.py": "",
+            "pkg/model.py": "import tensorflow\n",
+        }
+    )
+    found = [f for f in _check(root) if f.code == "IM006"]
+    assert sorted(f.message.split()[1] for f in found) == ["code.py", "email.py"]
+    assert all(f.path.name == "eval.py" for f in found)  # the first script, path order
+    assert all("whatsnew" not in f.message for f in found)
+
+
+# --- IM004 and merging ------------------------------------------------------------
+
+
+def test_project_fact_once_and_same_line_merges_into_the_specific_rule(project):
+    root = project(
+        {
+            "requirements.txt": "numpy\n",
+            "a.py": "import theano\n",
+            "b.py": "import theano.tensor as T\n",
+        }
+    )
+    found = _codes(_check(root))
+    assert found == [("IM004", "a.py", 0)]  # theano's IM001 gives way to IM004
+    (f,) = [f for f in _check(root) if f.code == "IM004"]
+    assert [(r.path.name, r.span.line) for r in f.related] == [("b.py", 0)]
+    # On Linux, IM004 does not apply: the undeclared import is said instead.
+    linux = _codes(_check(root, targets=("linux-x86_64",)))
+    assert linux == [("IM001", "a.py", 0)]
+
+
+def test_cli_reports_project_findings_on_the_files_it_checks(project):
+    root = project(
+        {
+            "requirements.txt": "numpy\n",
+            "a.py": "import torch\n",
+            "b.py": "import torch\n",
+        }
+    )
+    whole = run_cli("check", ".", "--no-color", cwd=root)
+    assert whole.stdout.count("IM001") == 1 and "a.py:1:8: IM001" in whole.stdout
+    only_b = run_cli("check", "b.py", "--no-color", cwd=root)
+    assert "b.py:1:8: IM001" in only_b.stdout
