@@ -264,3 +264,103 @@ def test_cli_reports_project_findings_on_the_files_it_checks(project):
     assert whole.stdout.count("IM001") == 1 and "a.py:1:8: IM001" in whole.stdout
     only_b = run_cli("check", "b.py", "--no-color", cwd=root)
     assert "b.py:1:8: IM001" in only_b.stdout
+
+
+# --- discovery and the project model's files -------------------------------------
+
+
+def test_dependency_files_people_keep_are_found(project):
+    from lint_env.discovery import discover
+
+    root = project(
+        {
+            "build/test-requirements.txt": "pytest\n",
+            "build/lib/x.py": "",  # build output: not walked
+            "docs/requirements.txt": "sphinx\n",
+            "reqs/base.pip": "numpy\n",
+            "requirements/dev.in": "ruff\n",
+            "dev-requirements.txt": "black\n",
+            "install/torch-conda.yml": "name: t\ndependencies:\n  - pytorch\n",
+            "envs/metal.yaml": "channels:\n  - apple\ndependencies:\n  - tensorflow-deps\n",
+            "requirements.yaml": "dependencies:\n  - numpy\n",
+            ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    steps:\n      - run: x\n",
+            "config.yaml": "lr: 0.1\n",
+        }
+    )
+    found = {p.relative_to(root).as_posix() for p in discover([root], root).files}
+    assert found == {
+        "build/test-requirements.txt",
+        "docs/requirements.txt",
+        "reqs/base.pip",
+        "requirements/dev.in",
+        "dev-requirements.txt",
+        "install/torch-conda.yml",
+        "envs/metal.yaml",
+        "requirements.yaml",
+    }
+
+
+def test_utf16_files_are_read_and_conda_is_told_it_cannot(project):
+    text = (
+        "name: t\nchannels:\n  - conda-forge\ndependencies:\n  - cudatoolkit=11.8\n  - tensorflow\n"
+    )
+    root = project(
+        {
+            "environment.yml": b"\xff\xfe" + text.encode("utf-16-le"),
+            "requirements.txt": b"\xff\xfe" + "torch==2.5.1+cu121\n".encode("utf-16-le"),
+            "train.py": "import tensorflow\nimport torch\n",
+        }
+    )
+    findings = _check(root)
+    by_file = {(f.path.name, f.code) for f in findings}
+    assert ("environment.yml", "LE007") in by_file
+    assert ("environment.yml", "CU004") in by_file  # the rest is checked as usual
+    assert ("requirements.txt", "CU002") in by_file  # pip reads UTF-16: no LE007 there
+    assert ("requirements.txt", "LE007") not in by_file
+    assert not [f for f in findings if f.code in ("LE004", "IM001")]
+
+
+def test_cli_says_when_there_is_no_dependency_file(project):
+    root = project({"a.py": "import torch\n", "b.ipynb": '{"cells": []}'})
+    r = run_cli("check", ".", "--no-color", cwd=root)
+    assert r.returncode == 0
+    assert "no requirements, environment or pyproject file found; checked 2 code files" in r.stdout
+    assert "All checks passed" not in r.stdout
+    (root / "requirements.txt").write_text("torch\n")
+    assert "All checks passed" in run_cli("check", ".", cwd=root).stdout
+
+
+# --- notebook install cells (issue 10 item 7) ------------------------------------
+
+
+def _notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps(
+        {"cells": [{"cell_type": "code", "source": c, "metadata": {}} for c in cells]}
+    )
+
+
+def test_notebook_install_cells_are_requirement_lines_with_exact_spans(project):
+    cell0 = "!pip install -q tensorflow-gpu==2.4.1 'keras>=2.4' > /dev/null 2>&1"
+    cell1 = "import tensorflow as tf\n%conda install -c apple tensorflow-deps=2.9.0"
+    root = project({"nb.ipynb": _notebook(cell0, cell1)})
+    project_ = Project(root, Config())
+    doc = project_.document(root / "nb.ipynb")
+    got = [(d.name, d.specifier, d.source, d.channel, d.span.cell) for d in doc.dependencies]
+    assert got == [
+        ("tensorflow-gpu", "==2.4.1", "pip", None, 0),
+        ("keras", ">=2.4", "pip", None, 0),
+        ("tensorflow-deps", "==2.9.0.*", "conda", "apple", 1),
+    ]
+    rows = {0: cell0.splitlines(), 1: cell1.splitlines()}
+    written = [
+        rows[d.span.cell][d.span.line][d.span.col : d.span.end_col] for d in doc.dependencies
+    ]
+    assert written == ["tensorflow-gpu==2.4.1", "keras>=2.4", "tensorflow-deps=2.9.0"]
+    findings = project_.check([root]).findings
+    # the dependency rules run on them: tensorflow-gpu has no macOS build (TF005) …
+    tf005 = [f for f in findings if f.code == "TF005"]
+    assert [(f.span.cell, f.span.line, f.span.col) for f in tf005] == [(0, 0, 16)]
+    # … and they declare what the notebook imports: no IM001 for tensorflow
+    assert not [f for f in findings if f.code == "IM001"]

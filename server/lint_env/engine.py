@@ -386,8 +386,7 @@ class Engine:
             errors = list(found.errors)
         files = self._with_includes(files)
         # Imports are read for the whole project (rules said once per project need them).
-        # Notebooks are parsed directly: their install cells are declarations too.
-        code = sorted({p for p in [*files, *self._walked()] if detect_kind(p) is Kind.PYTHON})
+        code = sorted({p for p in [*files, *self._walked()] if detect_kind(p) in _CODE_KINDS})
         if len(code) > 1:
             from .import_scan import scan
 
