@@ -364,3 +364,32 @@ def test_notebook_install_cells_are_requirement_lines_with_exact_spans(project):
     assert [(f.span.cell, f.span.line, f.span.col) for f in tf005] == [(0, 0, 16)]
     # … and they declare what the notebook imports: no IM001 for tensorflow
     assert not [f for f in findings if f.code == "IM001"]
+
+
+def test_project_facts_are_not_said_about_the_project_itself_or_twice(project):
+    own = project(
+        {
+            "setup.py": "setup(name='Theano', install_requires=['numpy'])\n",
+            "theano/__init__.py": "",
+            "bin/theano_cache.py": "import theano\n",
+        }
+    )
+    assert _codes(_check(own)) == []
+
+
+def test_theano_declared_is_said_at_the_declaration_only(project):
+    root = project({"requirements.txt": "Theano>=0.8.2\n", "docs/conf.py": "import theano\n"})
+    assert {f.code for f in _check(root)} == {"KR011"}
+
+
+def test_files_named_for_another_platform_are_not_checked_for_this_one(project):
+    root = project(
+        {
+            "requirements-jax-cuda.txt": "jax[cuda12]\ntensorflow-cpu\n",
+            "requirements-tpu.txt": "tensorflow-cpu\n",
+            "requirements.txt": "tensorflow-cpu\n",
+            "train.py": "import jax\n",
+        }
+    )
+    assert {f.path.name for f in _check(root)} == {"requirements.txt"}
+    assert not [f for f in _check(root) if f.code == "IM001"]  # still declarations

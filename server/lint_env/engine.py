@@ -241,7 +241,12 @@ class Engine:
         project_docs = self.project_documents(doc.path) if code else []
         declared = self.project_model().declared_for(doc.path, doc) if code else frozenset()
         view = self.project_view() if code else None
+        from .project_model import meant_for
+
+        meant = meant_for(doc.path) if doc.kind in _DEP_KINDS else None
         for platform in self.config.targets:
+            if meant is not None and platform.split("-", 1)[0] not in meant:
+                continue  # `requirements-cuda.txt` is not for macOS: nothing to check there
             target = Target(platform, py)
             ctx = self._context(doc, target, gathered, project_docs, declared)
             ctx.project = view

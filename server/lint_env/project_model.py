@@ -133,6 +133,33 @@ _DEPENDENCY_FOLDERS = frozenset(
 )  # fmt: skip
 
 
+# Words in a dependency file's name (or folder) that say which platforms it is for:
+# `requirements-jax-cuda.txt`, `tpu-requirements.txt`, `environment-linux.yml`.
+_PLATFORM_WORDS = {
+    "cuda": ("linux", "windows"), "rocm": ("linux",), "tpu": ("linux",),
+    "nvidia": ("linux", "windows"), "linux": ("linux",), "windows": ("windows",),
+    "win": ("windows",), "win64": ("windows",), "macos": ("macos",), "osx": ("macos",),
+    "mac": ("macos",), "metal": ("macos",), "m1": ("macos",), "apple": ("macos",),
+}  # fmt: skip
+
+
+def meant_for(path: Path) -> frozenset[str] | None:
+    """The platform families (macos, linux, windows) a dependency file's name says it is
+    for, or None when it does not say. `cu121` and similar count as CUDA."""
+    import re
+
+    words = re.split(r"[^a-z0-9]+", path.stem.lower()) + re.split(
+        r"[^a-z0-9]+", path.parent.name.lower()
+    )
+    out: set[str] = set()
+    for w in words:
+        if w in _PLATFORM_WORDS:
+            out.update(_PLATFORM_WORDS[w])
+        elif re.fullmatch(r"cu\d{2,3}", w):
+            out.update(("linux", "windows"))
+    return frozenset(out) or None
+
+
 def _scope(path: Path, code_dirs: set[str], root: str) -> str:
     folder = str(path.parent)
     if folder != root and (folder not in code_dirs or path.parent.name in _DEPENDENCY_FOLDERS):

@@ -384,8 +384,8 @@ def _fact_places(rule: Rule, ctx: Context) -> list:
         for doc in view.code_documents():
             in_package = not model.is_script_folder(doc.path.parent)
             for imp in _live_doc(doc):
-                if _optional(doc, imp, in_package):
-                    continue
+                if imp.top in model.first_party or _optional(doc, imp, in_package):
+                    continue  # Theano's own repository imports itself
                 line = doc.line_text(imp.span)
                 prefix = next((m for m in rule.params["modules"] if _uses(imp, line, m)), None)
                 if prefix is not None:
