@@ -144,13 +144,11 @@ _PLATFORM_WORDS = {
 
 
 def meant_for(path: Path) -> frozenset[str] | None:
-    """The platform families (macos, linux, windows) a dependency file's name says it is
-    for, or None when it does not say. `cu121` and similar count as CUDA."""
+    """The platform families (macos, linux, windows) a dependency file's name (its stem)
+    says it is for, or None when it does not say. `cu121` and similar count as CUDA."""
     import re
 
-    words = re.split(r"[^a-z0-9]+", path.stem.lower()) + re.split(
-        r"[^a-z0-9]+", path.parent.name.lower()
-    )
+    words = re.split(r"[^a-z0-9]+", path.stem.lower())
     out: set[str] = set()
     for w in words:
         if w in _PLATFORM_WORDS:
