@@ -393,3 +393,31 @@ def test_files_named_for_another_platform_are_not_checked_for_this_one(project):
     )
     assert {f.path.name for f in _check(root)} == {"requirements.txt"}
     assert not [f for f in _check(root) if f.code == "IM001"]  # still declarations
+
+
+def test_imports_on_one_path_of_a_script_are_optional(project):
+    root = project(
+        {
+            "requirements.txt": "numpy\n",
+            "run.py": "def main(plot):\n    import torch\n    if plot:\n"
+            "        import matplotlib.pyplot as plt\n",
+        }
+    )
+    # torch runs on every call of main(): reported; matplotlib only when plotting.
+    assert [f.message.split()[0] for f in _check(root) if f.code == "IM001"] == ["'torch'"]
+
+
+def test_notebook_python_is_its_kernel_version(project):
+    import json
+
+    nb = {
+        "metadata": {"language_info": {"name": "python", "version": "3.9.7"}},
+        "cells": [{"cell_type": "code", "source": "!pip install torch==1.8.1", "metadata": {}}],
+    }
+    root = project(
+        {"nb.ipynb": json.dumps(nb), "environment.yml": "dependencies:\n  - python=3.7\n"}
+    )
+    doc = Project(root, Config()).document(root / "nb.ipynb")
+    assert doc.python is not None and doc.python[0] == "==3.9.*"
+    wh = [f for f in _check(root) if f.code == "WH001" and f.path.name == "nb.ipynb"]
+    assert len(wh) == 1 and "Python 3.9" in wh[0].message

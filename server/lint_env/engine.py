@@ -30,6 +30,7 @@ class Engine:
         self._view: ProjectView | None = None
         self._walk: list[Path] | None = None  # the discovery walk of the root, resolved
         self._walk_set: frozenset[Path] = frozenset()
+        self._model_paths: frozenset[Path] = frozenset()
         self._focus: frozenset[Path] | None = None  # the files a check_paths run reports on
 
     # --- documents -------------------------------------------------------------------
@@ -45,9 +46,8 @@ class Engine:
         kind = detect_kind(path)
         if kind is None or kind not in _CODE_KINDS or path.name == "setup.py":
             self._model = None
-        elif self._walk is not None and path not in self._walk_set:
+        elif self._model is not None and path not in self._model_paths:
             self._model = None  # a new code file: first-party names may change
-            self._walk = None
 
     def document(self, path: Path, kind: Kind | None = None, *, resolved: bool = False) -> Document:
         """The parsed document (cached until the file or its overlay changes). Documents
@@ -99,6 +99,7 @@ class Engine:
             files = list(self._walked())
             files += [p for p in self._overlays if p not in self._walk_set and self._inside(p)]
             self._model = build_model(self.root, files, self.document)
+            self._model_paths = frozenset(self._model.code_files)
             self._view = None
         return self._model
 

@@ -32,7 +32,7 @@ from .sources.text import MAX_BYTES, looks_binary
 
 POOL_THRESHOLD = 200  # uncached files before a process pool pays for its start-up
 _CHUNK = 32
-_FORMAT = 2  # of the stored rows (bump with PARSER_VERSION changes or layout changes)
+_FORMAT = 3  # of the stored rows (bump with PARSER_VERSION changes or layout changes)
 _CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)
 
 
@@ -95,7 +95,8 @@ def _pack(doc: Document) -> bytes:
             for d in doc.dependencies
         )  # fmt: skip
         includes = tuple((i.target, _span_t(i.span), i.constraint) for i in doc.includes)
-        return marshal.dumps((imports, problems, cells, deps, includes))
+        python = None if doc.python is None else (doc.python[0], _span_t(doc.python[1]))
+        return marshal.dumps((imports, problems, cells, deps, includes, python))
     return marshal.dumps((imports,))
 
 
@@ -120,6 +121,7 @@ def _unpack(blob: bytes, doc: Document) -> None:
             for s, ns, n, raw, spec, ss, ex, mk, url, ed, src, ch, bd, gr, co in row[3]
         ]  # fmt: skip
         doc.includes = [Include(t, _span_of(s), c) for t, s, c in row[4]]
+        doc.python = None if row[5] is None else (row[5][0], _span_of(row[5][1]))
 
 
 def _span_t(span: Span | None) -> tuple | None:

@@ -139,14 +139,18 @@ def _fixture(path: Path, root: Path) -> bool:
 
 
 def _optional(doc, imp: Import, in_package: bool) -> bool:
-    """Imports a project makes only when the package is there: written as a string
-    (``import_module("numpy")``; sympy's ``import_module`` returns None when it is
-    missing), or, in a module of a package, inside a function or block (a lazy import
-    of an optional integration: sympy's printers, a library's ``to_torch()``)."""
+    """Imports a project makes only when the package is there or on one path: written as
+    a string (``import_module("numpy")``; sympy's ``import_module`` returns None when it
+    is missing), nested in a block of a block (``def f(): if plot: import matplotlib``),
+    or, in a module of a package, inside any function or block (a lazy import of an
+    optional integration: sympy's printers, a library's ``to_torch()``)."""
     row = doc.line_text(imp.span)
     if imp.span.col and row[imp.span.col - 1 : imp.span.col] in ("'", '"'):
         return True
-    return in_package and imp.span.cell is None and row[:1] in (" ", "\t")
+    indent = len(row) - len(row.lstrip(" \t"))
+    if indent >= 8 or row.startswith("\t\t"):
+        return True  # in a branch of a function (`if args.plot: import matplotlib`)
+    return in_package and imp.span.cell is None and indent > 0
 
 
 def _fact_modules(ctx: Context) -> frozenset[str]:

@@ -685,6 +685,7 @@ def parse_notebook(path: Path, text: str) -> Document:
     if cells is None:
         doc.problems.append(Problem(Span.point(0), "not a Jupyter notebook: no list of cells"))
         return doc
+    doc.python = _kernel_python(data, cells)
     assert doc.cells is not None
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -716,6 +717,24 @@ def _install_lines(doc: Document, cell_lines: list[str], index: int) -> None:
             doc.dependencies += deps
             doc.includes += includes
             doc.problems += problems
+
+
+def _kernel_python(data: dict, cells: list) -> tuple[str, Span] | None:
+    """The Python the notebook last ran with (nbformat's ``metadata.language_info.version``)
+    as a ``==X.Y.*`` pin: its install cells install into that interpreter."""
+    meta = data.get("metadata")
+    info = meta.get("language_info") if isinstance(meta, dict) else None
+    version = info.get("version") if isinstance(info, dict) else None
+    if not isinstance(version, str) or info.get("name", "python") != "python":
+        return None
+    m = re.match(r"(3)\.(\d{1,2})(?:\.|$)", version.strip())
+    if m is None:
+        return None
+    first = next(
+        (i for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"),
+        None,
+    )
+    return f"=={m.group(1)}.{m.group(2)}.*", Span.point(0, 0, first)
 
 
 def _notebook_cells(data: object) -> tuple[list | None, str]:
