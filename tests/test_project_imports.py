@@ -421,3 +421,26 @@ def test_notebook_python_is_its_kernel_version(project):
     assert doc.python is not None and doc.python[0] == "==3.9.*"
     wh = [f for f in _check(root) if f.code == "WH001" and f.path.name == "nb.ipynb"]
     assert len(wh) == 1 and "Python 3.9" in wh[0].message
+
+
+def test_availability_guards_and_sys_path_edits_are_understood(project):
+    root = project(
+        {
+            "requirements.txt": "numpy\n",
+            "train.py": "from utils import is_wandb_available\n"
+            "if is_wandb_available():\n    import wandb\n",
+            "bench/run.py": "import sys\nsys.path.append('..')\nimport messages.m1\n",
+            "tools/messages/m1.py": "",
+            "colab.ipynb": _notebook("from google.colab import drive\nimport IPython\n"),
+        }
+    )
+    assert _codes(_check(root, extend_select=("IM101",))) == []
+
+
+def test_transitive_requirements_come_from_the_wheels_metadata():
+    from lint_env.import_map import with_brought
+
+    # tiktoken 0.14.0 requires regex; seaborn requires pandas, which requires numpy.
+    assert "regex" in with_brought({"tiktoken"})
+    assert {"pandas", "numpy", "matplotlib"} <= with_brought({"seaborn"})
+    assert "torch" not in with_brought({"numpy"})

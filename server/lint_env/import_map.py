@@ -118,10 +118,13 @@ def _toml(name: str) -> dict:
 @cache
 def _brings() -> dict[str, frozenset[str]]:
     """Distribution -> every distribution it always installs (transitively)."""
-    direct = {
-        canonical(k): {canonical(x) for x in v}
-        for k, v in _toml("import_names.toml").get("brings", {}).items()
-    }
+    direct: dict[str, set[str]] = {}
+    for table in (
+        _toml("requires.toml").get("requires", {}),
+        _toml("import_names.toml").get("brings", {}),
+    ):
+        for k, v in table.items():
+            direct.setdefault(canonical(k), set()).update(canonical(x) for x in v)
     closed: dict[str, frozenset[str]] = {}
     for dist in direct:
         seen: set[str] = set()
@@ -292,6 +295,6 @@ def mapped_distributions(module: str) -> tuple[str, ...]:
     parts = module.split(".")
     for i in range(len(parts), 0, -1):
         hit = forward.get(".".join(parts[:i]))
-        if hit:
+        if hit is not None:
             return hit
     return ()

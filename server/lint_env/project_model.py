@@ -117,6 +117,23 @@ class ProjectModel:
                 folder = os.path.join(folder, part)
         return frozenset(names)
 
+    @cached_property
+    def every_name(self) -> frozenset[str]:
+        """Every module and folder name of the tree's code (for files that put other
+        folders on sys.path themselves)."""
+        root = str(self.root)
+        names: set[str] = set(self.first_party)
+        for path in self.code_files:
+            rel = os.path.relpath(str(path), root)
+            if rel.startswith(".."):
+                continue
+            parts = rel.split(os.sep)
+            names.update(p for p in parts[:-1] if p.isidentifier())
+            stem = parts[-1].split(".", 1)[0]
+            if stem.isidentifier():
+                names.add(stem)
+        return frozenset(names)
+
     def is_script_folder(self, folder: Path) -> bool:
         """A folder Python puts first on sys.path when a file in it runs: not a package."""
         return str(folder) not in self.package_dirs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def _when(ctx: Context, when: dict[str, str] | None) -> bool:
 # shim; build tools put it there) and the interpreter's own helpers.
 _NEVER = frozenset({"setuptools", "pkg_resources", "_distutils_hack", "distutils", "pip"})
 _MAX_RELATED = 50
+_KERNEL = frozenset({"IPython", "ipykernel"})
 
 
 def known_distributions(ctx: Context) -> frozenset[str]:
@@ -81,12 +83,17 @@ def _undeclared_places(ctx: Context, which: str) -> dict[str, list]:
             continue
         declared = model.declared_for(doc.path, doc)
         in_package = not model.is_script_folder(doc.path.parent)
+        notebook = doc.kind is Kind.NOTEBOOK
+        # A file that edits sys.path may import any folder of the tree.
+        own = model.every_name if "sys.path" in doc.text else first_party
         for imp in _live(doc):
             top = imp.top
-            if imp.guarded or top in first_party or top in _NEVER or is_stdlib(top):
+            if imp.guarded or top in own or top in _NEVER or is_stdlib(top):
                 continue
             if top in facts or _optional(doc, imp, in_package):
                 continue
+            if notebook and top in _KERNEL:
+                continue  # a notebook runs in IPython: the kernel provides it
             if declared_covers(imp.module, declared):
                 continue
             dists = mapped_distributions(imp.module)
@@ -94,7 +101,7 @@ def _undeclared_places(ctx: Context, which: str) -> dict[str, list]:
                 continue  # no distribution is known to provide it: nothing to suggest
             if which != "any" and any(d in known for d in dists) is not (which == "known"):
                 continue
-            out.setdefault(dists[0], []).append(Place(doc.path, imp.span, top))
+            out.setdefault(dists[0], []).append(Place(doc.path, imp.span, imp.module))
     view.memo[key] = out
     return out
 
@@ -110,7 +117,7 @@ def undeclared(rule: Rule, ctx: Context) -> Iterator[Finding]:
     ignore = set(rule.params.get("ignore", []))
     places = _undeclared_places(ctx, rule.params.get("which", "any"))
     for dist, found in places.items():
-        found = [p for p in found if p.module not in ignore]
+        found = [p for p in found if p.module.split(".", 1)[0] not in ignore]
         primary = view.primary(found) if found else None
         if primary is None or primary.path != ctx.doc.path:
             continue
@@ -119,7 +126,7 @@ def undeclared(rule: Rule, ctx: Context) -> Iterator[Finding]:
             rule,
             primary.span,
             related=_related(found, primary, "'{module}' is imported here too"),
-            module=primary.module,
+            module=primary.module.split(".", 1)[0],
             distribution=dist,
             distributions=" or ".join(distributions_for(primary.module)[:3]),
             files=f"{files} file{'s' if files != 1 else ''}",
@@ -150,7 +157,26 @@ def _optional(doc, imp: Import, in_package: bool) -> bool:
     indent = len(row) - len(row.lstrip(" \t"))
     if indent >= 8 or row.startswith("\t\t"):
         return True  # in a branch of a function (`if args.plot: import matplotlib`)
+    if indent and _AVAILABLE_RX.match(_header(doc, imp.span, indent)):
+        return True  # `if is_wandb_available(): import wandb`
     return in_package and imp.span.cell is None and indent > 0
+
+
+_AVAILABLE_RX = re.compile(
+    r"\s*(?:el)?if\b.*(?:available|installed|find_spec|find_loader|importlib\.util|"
+    r"\bin\s+sys\.modules)"
+)
+
+
+def _header(doc, span, indent: int) -> str:
+    """The line that opens the block an indented line is in."""
+    rows = doc.lines if span.cell is None else (doc.cells or [[]])[span.cell]
+    for i in range(span.line - 1, max(span.line - 200, -1), -1):
+        row = rows[i] if 0 <= i < len(rows) else ""
+        stripped = row.lstrip(" \t")
+        if stripped and not stripped.startswith("#") and len(row) - len(stripped) < indent:
+            return row
+    return ""
 
 
 def _fact_modules(ctx: Context) -> frozenset[str]:
