@@ -444,3 +444,14 @@ def test_transitive_requirements_come_from_the_wheels_metadata():
     assert "regex" in with_brought({"tiktoken"})
     assert {"pandas", "numpy", "matplotlib"} <= with_brought({"seaborn"})
     assert "torch" not in with_brought({"numpy"})
+
+
+def test_an_end_of_life_kernel_python_is_not_the_notebooks_python(project):
+    import json
+
+    nb = {
+        "metadata": {"language_info": {"name": "python", "version": "3.7.10"}},
+        "cells": [{"cell_type": "code", "source": "!pip install pillow", "metadata": {}}],
+    }
+    root = project({"nb.ipynb": json.dumps(nb)})
+    assert Project(root, Config()).document(root / "nb.ipynb").python is None

@@ -32,7 +32,7 @@ from .sources.text import MAX_BYTES, looks_binary
 
 POOL_THRESHOLD = 200  # uncached files before a process pool pays for its start-up
 _CHUNK = 32
-_FORMAT = 3  # of the stored rows (bump with PARSER_VERSION changes or layout changes)
+_FORMAT = 4  # of the stored rows (bump with PARSER_VERSION changes or layout changes)
 _CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)
 
 

@@ -728,7 +728,9 @@ def _kernel_python(data: dict, cells: list) -> tuple[str, Span] | None:
     if not isinstance(version, str) or info.get("name", "python") != "python":
         return None
     m = re.match(r"(3)\.(\d{1,2})(?:\.|$)", version.strip())
-    if m is None:
+    if m is None or int(m.group(2)) < 8:
+        # Older kernels (Colab's 3.6/3.7) say where it last ran, not what it will run
+        # on: CPython for macOS arm64 starts at 3.8, and 3.7 is end-of-life.
         return None
     first = next(
         (i for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"),
