@@ -455,3 +455,18 @@ def test_an_end_of_life_kernel_python_is_not_the_notebooks_python(project):
     }
     root = project({"nb.ipynb": json.dumps(nb)})
     assert Project(root, Config()).document(root / "nb.ipynb").python is None
+
+
+def test_editor_checks_see_the_project_finding_at_its_first_place_only(project):
+    """The language server checks one file at a time (check_file); the project-level
+    finding sits at the first importing file and follows the open buffers."""
+    root = project({"requirements.txt": "numpy\n", "a.py": "x = 1\n", "b.py": "import torch\n"})
+    p = Project(root, Config())
+    assert [f.code for f in p.check_file(root / "b.py")] == ["IM001"]
+    p.set_overlay(root / "a.py", "import torch.nn\n")  # an unsaved edit in a.py
+    assert [f.code for f in p.check_file(root / "a.py")] == ["IM001"]
+    assert p.check_file(root / "b.py") == []
+    (f,) = p.check_file(root / "a.py")
+    assert [(r.path.name, r.span.line) for r in f.related] == [("b.py", 0)]
+    p.set_overlay(root / "requirements.txt", "numpy\ntorch\n")  # declared in the editor
+    assert p.check_file(root / "a.py") == []
