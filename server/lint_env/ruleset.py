@@ -380,6 +380,18 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
         raise err("params.replacement", "required when fix = 'replace'")
     if kind == "banned" and params.get("fix") == "marker" and "fix_marker" not in params:
         raise err("params.fix_marker", "required when fix = 'marker'")
+    for key, allowed in (
+        ("which", ("known", "other", "any")),
+        ("scope", ("project", "file")),
+    ):
+        if key in params and params[key] not in allowed:
+            raise err(f"params.{key}", f"must be one of {', '.join(allowed)}")
+    if kind == "import-shadow" and params.get("check", "sibling") not in (
+        "sibling",
+        "self",
+        "stdlib",
+    ):
+        raise err("params.check", "must be one of sibling, self, stdlib")
     if kind == "conda" and params.get("check") not in CONDA_CHECKS:
         raise err("params.check", f"must be one of {', '.join(CONDA_CHECKS)}")
     if kind == "pairing":
