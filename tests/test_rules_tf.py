@@ -407,3 +407,50 @@ def test_messages_of_every_bad_example_read_cleanly(tmp_path: Path):
                 assert "\n" not in f.message
                 assert "Python Python" not in f.message, f.message
                 assert "  " not in f.message, f.message
+
+
+# --- TF014: several TensorFlow distributions in one environment (issue 10 item 6) ----
+
+
+def _tf014(tmp_path, files, target, python="3.10"):
+    from conftest import write_tree
+    from lint_env.api import Project
+    from lint_env.config import Config
+
+    write_tree(tmp_path, files)
+    project = Project(tmp_path, Config(targets=(target,), python=python))
+    return [f for f in project.check([tmp_path]).findings if f.code == "TF014"]
+
+
+def test_tf014_once_per_environment_with_the_other_lines_related(tmp_path):
+    files = {
+        "requirements.txt": "-r base.txt\ntensorflow-gpu==2.10.0  # GPU\ntensorflow-cpu==2.10.0\n",
+        "base.txt": "numpy<2\ntensorflow==2.10.0\n",
+    }
+    found = [
+        f for f in _tf014(tmp_path, files, "linux-x86_64") if f.path.name == "requirements.txt"
+    ]
+    assert len(found) == 1
+    (f,) = found
+    assert f.span.line == 1  # the first line to drop, not the one to keep
+    assert "keep only tensorflow on Linux x86_64" in f.message
+    assert sorted((r.path.name, r.span.line) for r in f.related) == [
+        ("base.txt", 1),
+        ("requirements.txt", 2),
+    ]
+
+
+def test_tf014_windows_installer_pair_of_one_version_is_normal(tmp_path):
+    files = {"requirements.txt": "tensorflow==2.15.0\ntensorflow-intel==2.15.0\n"}
+    assert _tf014(tmp_path, files, "windows-x86_64", "3.11") == []
+    files = {"requirements.txt": "tensorflow==2.15.0\ntensorflow-intel==2.14.1\n"}
+    assert len(_tf014(tmp_path, files, "windows-x86_64", "3.11")) == 1
+    # on Linux tensorflow-intel (Windows-only wheels) cannot install: not counted
+    assert _tf014(tmp_path, files, "linux-x86_64", "3.11") == []
+
+
+def test_tf014_keeps_tensorflow_macos_where_tensorflow_cannot_install(tmp_path):
+    files = {"requirements.txt": "tensorflow-macos==2.12.0\ntensorflow-cpu==2.12.0\n"}
+    found = _tf014(tmp_path, files, "macos-x86_64")
+    assert len(found) == 1 and "keep only tensorflow-macos on macOS x86_64" in found[0].message
+    assert found[0].span.line == 1

@@ -98,3 +98,65 @@ def test_shipped_database_loads_and_every_rule_has_sources():
         if rule.kind != "problem":
             assert rule.references, rule.code
         assert rule.summary and rule.explanation, rule.code
+
+
+# --- the compiled database in the cache folder -----------------------------------
+
+
+def _fresh_load(directory: Path):
+    """load_ruleset without its in-process memo: what a new process would do."""
+    return load_ruleset.__wrapped__(directory)
+
+
+def test_validated_rules_are_cached_and_reused(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LINT_ENV_CACHE_DIR", str(cache))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    _write(rules, GOOD)
+    first = _fresh_load(rules)
+    (stored,) = cache.glob("rules-*.pickle")
+    # A second process gets the same rules from the cache, without reading TOML:
+    # break the TOML parser and load again.
+    monkeypatch.setattr("lint_env.ruleset._load_bytes", lambda *a: pytest.fail("parsed TOML"))
+    second = _fresh_load(rules)
+    assert second.get("XX001") == first.get("XX001")
+    assert list(cache.glob("rules-*.pickle")) == [stored]
+
+
+def test_an_edited_rule_file_is_never_served_stale(tmp_path, monkeypatch):
+    monkeypatch.setenv("LINT_ENV_CACHE_DIR", str(tmp_path / "cache"))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    _write(rules, GOOD)
+    assert _fresh_load(rules).get("XX001").severity.value == "error"
+    _write(rules, GOOD.replace('severity = "error"', 'severity = "warning"'))
+    assert _fresh_load(rules).get("XX001").severity.value == "warning"
+    # and a broken edit is reported, not hidden by the cache
+    _write(rules, GOOD.replace('severity = "error"', 'severity = "fatal"'))
+    with pytest.raises(RuleError, match="severity"):
+        _fresh_load(rules)
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not a pickle", b"\x80\x05K\x01."])
+def test_a_corrupt_cache_file_is_a_miss_and_is_rewritten(tmp_path, monkeypatch, garbage):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LINT_ENV_CACHE_DIR", str(cache))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    _write(rules, GOOD)
+    _fresh_load(rules)
+    (stored,) = cache.glob("rules-*.pickle")
+    stored.write_bytes(garbage)
+    assert _fresh_load(rules).get("XX001").name == "some-rule"
+    assert stored.read_bytes() != garbage
+
+
+def test_an_unwritable_cache_folder_only_costs_speed(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("LINT_ENV_CACHE_DIR", str(blocker / "sub"))  # cannot be a folder
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    _write(rules, GOOD)
+    assert _fresh_load(rules).get("XX001").name == "some-rule"

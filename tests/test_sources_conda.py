@@ -298,3 +298,24 @@ def test_pip_comment_inside_a_quoted_item_is_a_pip_comment():
     assert doc.problems == []
     (dep,) = doc.dependencies
     assert dep.span == on(text, 2, "numpy==1.26")
+
+
+def test_prefix_line_and_subdir_comments_become_settings():
+    from lint_env.sources.conda import parse_conda
+
+    text = (
+        "# CONDA_SUBDIR=osx-64 conda env create -f environment.yml\n"
+        "name: x\n"
+        "dependencies:\n"
+        "  - python=3.9  # --subdir=osx-64 in a trailing comment is not an instruction line\n"
+        "prefix: /home/me/miniconda3/envs/x\n"
+    )
+    doc = parse_conda(Path("environment.yml"), text)
+    got = {(s.key, s.value, s.span.line) for s in doc.settings}
+    assert got == {
+        ("name", "x", 1),
+        ("CONDA_SUBDIR", "osx-64", 0),
+        ("prefix", "/home/me/miniconda3/envs/x", 4),
+    }
+    prefix = next(s for s in doc.settings if s.key == "prefix")
+    assert text.splitlines()[4][prefix.span.col : prefix.span.end_col] == text.splitlines()[4]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
+from .fixcheck import rule_mentions, verified
 from .model import Dependency, Document, Finding, Kind, Problem, Severity
 from .project_model import ProjectModel, ProjectView, build_model
-from .resolve import lowest_python
+from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, parse_text, read_document
 from .suppress import is_suppressed
@@ -132,17 +134,18 @@ class Engine:
     def local_modules(self) -> frozenset[str]:
         return self.project_model().first_party
 
-    def _python_for(self, doc: Document) -> str | None:
+    def _python_for(self, doc: Document) -> tuple[str | None, str | None]:
+        """The target Python for a document, and why (see resolve.declared_python)."""
         if self.config.python:
-            return self.config.python
-        if doc.python:
-            return lowest_python(doc.python[0])
-        for pdoc in self.project_documents(doc.path):
-            if pdoc.python and pdoc.kind in _DEP_KINDS:
-                py = lowest_python(pdoc.python[0])
-                if py:
-                    return py
-        return None
+            return self.config.python, None
+        for pdoc in (doc, *self.project_documents(doc.path)):
+            if pdoc.python:
+                found = declared_python(pdoc.python[0], conda=pdoc.kind is Kind.CONDA)
+                if found:
+                    return found
+                if pdoc is doc:
+                    return None, None
+        return None, None
 
     # --- includes ----------------------------------------------------------------------
 
@@ -234,7 +237,7 @@ class Engine:
             problems += self._include_problems(doc)
         for p in problems:
             findings.append(self._problem_finding(doc, p))
-        py = self._python_for(doc)
+        py, py_note = self._python_for(doc)
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
             self._gather(doc, (doc.path,), set(), gathered)
@@ -248,23 +251,53 @@ class Engine:
         for platform in self.config.targets:
             if meant is not None and platform.split("-", 1)[0] not in meant:
                 continue  # `requirements-cuda.txt` is not for macOS: nothing to check there
-            target = Target(platform, py)
-            ctx = self._context(doc, target, gathered, project_docs, declared)
-            ctx.project = view
-            ctx.config_enabled = self._enabled_here(doc, platform)
-            found: list[Finding] = []
-            for rule in self.rules:
-                if rule.kind in ("problem", "runtime") or not self._applies(rule, platform, doc):
-                    continue
-                if not self.config.enabled(rule.code, doc.path):
-                    continue
-                if rule.opt_in and not self.config.selects_explicitly(rule.code):
-                    continue
-                found.extend(self._checks[rule.kind](rule, ctx))
-            found = self._yield_to_specific(found)
-            if code:
-                found = self._one_per_line(found)
-            findings.extend(found)
+            target = Target(platform, py, py_note)
+
+            def for_target(
+                d: Document,
+                names: frozenset[str] | None = None,
+                lines: tuple[int, int] | None = None,
+                target: Target = target,
+            ) -> list[Finding]:
+                ctx = self._context(d, target, gathered, project_docs, declared)
+                ctx.project = view
+                ctx.config_enabled = self._enabled_here(d, target.platform)
+                if lines is not None:  # a re-check only asks about these lines
+                    ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
+                pip_ctx = _pip_section(ctx)
+                found: list[Finding] = []
+                for rule in self.rules:
+                    if rule.kind in ("problem", "runtime"):
+                        continue
+                    if self._applies(rule, target.platform, d):
+                        use = ctx
+                    elif pip_ctx is not None and rule.applies(target.platform, Kind.REQUIREMENTS):
+                        use = pip_ctx  # a requirements rule judges the pip: section
+                    else:
+                        continue
+                    if not self.config.enabled(rule.code, d.path):
+                        continue
+                    if rule.opt_in and not self.config.selects_explicitly(rule.code):
+                        continue
+                    if names is not None and not rule_mentions(rule, names):
+                        continue
+                    found.extend(self._checks[rule.kind](rule, use))
+                if d.kind is Kind.LOCK:  # a lock is re-generated, never edited by hand
+                    found = [replace(f, fixes=()) for f in found]
+                elif target.python_note == LOWEST_REQUIRES_PYTHON:
+                    # judged on one Python of a range: `--fix` must not rewrite the file
+                    # for every other Python the project supports; the user may pick it
+                    found = [_unsafe(f) for f in found]
+                found = self._yield_to_specific(found)
+                return self._one_per_line(found) if d.kind in _CODE_KINDS else found
+
+            def recheck(d: Document, names, lines, for_target=for_target) -> list[Finding]:
+                problems = [self._problem_finding(d, p) for p in d.problems]
+                return problems + for_target(d, names, lines)
+
+            # one place for every fix: a fix whose result lint-env reports as an error
+            # is not offered (fixcheck.py)
+            findings.extend(verified(doc, for_target(doc), recheck))
         return self._finish(doc, findings)
 
     def _enabled_here(self, doc: Document, platform: str):
@@ -322,7 +355,13 @@ class Engine:
         declared: frozenset[str],
     ) -> Context:
         applies = target.evaluate_marker
-        own = [d for d in doc.dependencies if not d.constraint_only and applies(d.marker)]
+        if doc.lock is not None:  # a lock: what it installs on this target, exactly
+            from .sources.locks import installed_on
+
+            locked = installed_on(doc.lock, applies)
+            own = [p.dependency for p in locked if not p.root]
+        else:
+            own = [d for d in doc.dependencies if not d.constraint_only and applies(d.marker)]
         env = [d for d in own if d.group != "build"]
         origin: dict[int, Path] = {id(d): doc.path for d in doc.dependencies}
         constraints: dict[str, list[str]] = {}
@@ -429,5 +468,21 @@ class Engine:
         return result
 
 
-_DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)
+def _unsafe(f: Finding) -> Finding:
+    if not any(fix.safe for fix in f.fixes):
+        return f
+    return replace(f, fixes=tuple(replace(fix, safe=False) for fix in f.fixes))
+
+
+def _pip_section(ctx: Context) -> Context | None:
+    """For a conda file: the context a requirements-file rule sees, whose own
+    dependencies are the ``pip:`` section (conda hands it to pip as a requirements
+    file); everything else the environment installs stays in ``env``."""
+    if ctx.doc.kind is not Kind.CONDA:
+        return None
+    own = [d for d in ctx.own if d.source == "pip"]
+    return replace(ctx, own=own) if own else None
+
+
+_DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)  # what a project declares
 _CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)

@@ -276,30 +276,21 @@ def rules_for_package(ruleset: Any, name: str) -> list[Any]:
 def versions_known_to_work(name: str, specifier: str, target: Target) -> list[str] | None:
     """Newest releases admitted by ``specifier`` with a wheel for the target and its
     Python (newest first); None when the package is not in the snapshot."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
+    from .resolve import installable, pip_select, python_ok
+    from .resolve import specifier as parse_specifier
     from .snapshot import load_package
 
     index = load_package(name)
     if index is None:
         return None
-    working = []
-    for rel in reversed(index.releases):
-        if rel.yanked or rel.version.is_prerelease:
-            continue
-        rp = rel.requires_python
-        if target.python and rp is not None and target.python not in rp:
-            continue
-        if any(
-            target.wheel_platform_ok(w.platform) and target.wheel_python_ok(w.python, w.abi)
-            for w in rel.wheels
-        ):
-            working.append(rel.version)
-    try:
-        spec = SpecifierSet(specifier) if specifier else None
-    except InvalidSpecifier:
-        spec = None
-    admitted = [v for v in working if spec is None or v in spec]
+    working = [
+        rel.version
+        for rel in reversed(index.releases)
+        if not rel.yanked and python_ok(rel, target) and installable(rel, target) == "wheel"
+    ]
+    spec = parse_specifier(specifier) if specifier else None
+    # pip's pre-release rule, as everywhere (resolve.pip_select)
+    admitted = pip_select([spec] if spec is not None else [], working)
     return [str(v) for v in admitted[:MAX_VERSIONS]]
 
 
@@ -311,8 +302,9 @@ def pinned_version(specifier: str) -> str | None:
 
 def pairing_hints(doc: Document, dep: Dependency, ruleset: Any) -> list[str]:
     """'Pairs with tensorflow 2.15: tensorflow-metal ==1.1.0' lines from pairing rules."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
+
+    from .resolve import in_range
 
     declared = {d.name: d for d in doc.dependencies}
     out = []
@@ -341,14 +333,11 @@ def pairing_hints(doc: Document, dep: Dependency, ruleset: Any) -> list[str]:
         for row in table:
             if not isinstance(row, dict):
                 continue
-            try:
-                if v in SpecifierSet(str(row.get("a", ""))):
-                    pin = row.get("pin") or row.get("b") or ""
-                    out.append(
-                        f"Pairs with {partner.name} {version}: `{b_name}{pin}`"
-                        f" (rule {_attr(rule, 'code')})"
-                    )
-                    break
-            except InvalidSpecifier:
-                continue
+            if in_range(str(row.get("a", "")), v):
+                pin = row.get("pin") or row.get("b") or ""
+                out.append(
+                    f"Pairs with {partner.name} {version}: `{b_name}{pin}`"
+                    f" (rule {_attr(rule, 'code')})"
+                )
+                break
     return out

@@ -31,6 +31,7 @@ class Kind(str, enum.Enum):
     PYPROJECT = "pyproject"
     PYTHON = "python"
     NOTEBOOK = "notebook"
+    LOCK = "lock"  # uv.lock, poetry.lock, pylock.toml: exact versions and their files
 
 
 @dataclass(frozen=True, order=True)
@@ -171,6 +172,46 @@ class Setting:
     span: Span
 
 
+@dataclass(frozen=True)
+class LockEdge:
+    """A dependency edge in a lock: ``name`` (and ``version`` when the lock names one of
+    several locked versions), installed only where ``marker`` holds."""
+
+    name: str
+    version: str | None = None
+    marker: str | None = None
+    extras: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    """One locked distribution and the files the lock may install it from."""
+
+    dependency: Dependency  # name, ``==version``, spans on the lock entry
+    version: str
+    wheels: tuple[str, ...] = ()  # wheel file names
+    sdist: bool = False
+    direct: bool = False  # a path, URL or VCS source (built or fetched as written)
+    marker: str | None = None  # pylock ``marker`` / poetry ``markers``: installed where it holds
+    requires_python: str | None = None
+    edges: tuple[LockEdge, ...] = ()
+    extras: dict[str, tuple[LockEdge, ...]] = field(default_factory=dict)
+    root: bool = False  # a project (workspace member) whose dependencies the lock resolves
+
+
+@dataclass
+class Lock:
+    """What a lock file says is installed. ``graph``: whether packages are reached through
+    ``edges`` from the ``root`` packages (uv, old Poetry) or each has its own marker
+    (pylock, Poetry >= 2.0)."""
+
+    format: str  # "uv" | "poetry" | "pylock"
+    packages: list[LockedPackage] = field(default_factory=list)
+    graph: bool = False
+    supported_markers: tuple[str, ...] = ()  # uv: the environments the lock is for
+    supported_span: Span | None = None
+
+
 @dataclass
 class Document:
     """Everything a source parser learned from one file."""
@@ -191,6 +232,7 @@ class Document:
     newline: str = "\n"
     encoding: str = "utf-8"
     bom: bool = False
+    lock: Lock | None = None  # lock files only
 
     def line_text(self, span: Span) -> str:
         rows = self.lines if span.cell is None else (self.cells or [[]])[span.cell]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
 import sys
@@ -15,17 +16,14 @@ from .model import Kind, Severity
 from .paths import rules_dir
 from .target import PLATFORMS
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 CODE_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 BASES = ("IDX", "DOC", "ISSUE", "RECON")
 COMMON_PLACEHOLDERS = frozenset({"package", "spec", "target", "python"})
 
-DEP_FILES = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)
+# What a project declares (ranges a resolver picks from), and lock files (exact picks).
+DECLARED_FILES = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)
+DEP_FILES = (*DECLARED_FILES, Kind.LOCK)
 CODE_FILES = (Kind.PYTHON, Kind.NOTEBOOK)
 
 # kind -> (params: name -> (types, required), extra placeholders, default files)
@@ -51,6 +49,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "packages": (_STR_LIST, True),
             "broken": ((str,), True),
             "python": ((str,), False),
+            "backtracks": ((bool,), False),
             "fix_specifier": ((str,), False),
             "fix_safe": ((bool,), False),
         },
@@ -59,8 +58,8 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
     ),
     "wheel": (
         {"packages": (_STR_LIST, True), "exclude": (_STR_LIST, False)},
-        frozenset({"first", "last", "version"}),
-        DEP_FILES,
+        frozenset({"first", "last", "version", "hint"}),
+        DECLARED_FILES,  # a lock names its own files: the lock-files kind judges them
     ),
     "pairing": (
         {
@@ -70,14 +69,23 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "mode": ((str,), False),
             "a_pinned": ((bool,), False),
             "a_unpinned_too": ((bool,), False),
+            "b_versions": (_STR_LIST, False),
+            "b_absent": ((bool,), False),
+            "b_open_too": ((bool,), False),
             "fix_safe": ((bool,), False),
         },
-        frozenset({"a", "a_version", "b", "pin"}),
+        frozenset({"a", "a_version", "b", "pin", "b_spec", "b_version"}),
         DEP_FILES,
     ),
     "exclusive": (
-        {"packages": (_STR_LIST, True), "unless": ((str,), False)},
-        frozenset({"others"}),
+        {
+            "packages": (_STR_LIST, True),
+            "unless": ((str,), False),
+            "keep": (_STR_LIST, False),
+            "allow": ((list,), False),
+            "sources": (_STR_LIST, False),
+        },
+        frozenset({"others", "keep", "names"}),
         DEP_FILES,
     ),
     "python": (
@@ -99,8 +107,10 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "key": ((str,), False),
             "values": (_STR_LIST, False),
             "conda_build": ((str,), False),
+            "origin_packages": ((dict,), False),
+            "table": ((list,), False),
         },
-        frozenset({"channel", "value"}),
+        frozenset({"channel", "value", "count", "builds", "origin", "first"}),
         (Kind.CONDA,),
     ),
     "import-undeclared": (
@@ -128,10 +138,20 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         frozenset({"module", "files"}),
         CODE_FILES,
     ),
+    "lock": ({"check": ((str,), True)}, frozenset({"version", "environments"}), (Kind.LOCK,)),
     "problem": ({}, frozenset(), DEP_FILES + CODE_FILES),
     "runtime": ({}, frozenset(), ()),
 }
-CONDA_CHECKS = ("channel-required", "channel-banned", "variable", "build")
+CONDA_CHECKS = (
+    "channel-required",
+    "channel-banned",
+    "variable",
+    "build",
+    "exported-builds",
+    "prefix",
+    "first-build",
+)
+LOCK_CHECKS = ("no-file", "source-build", "environments")
 
 
 class RuleError(ValueError):
@@ -202,14 +222,37 @@ class RuleSet:
 
 @cache
 def load_ruleset(directory: Path | None = None) -> RuleSet:
+    """The rule database in ``directory`` (default: the shipped one), validated.
+
+    Parsing and validating the TOML files costs tens of milliseconds on every run, so
+    the validated database is kept in lint-env's cache folder under a digest of the
+    rule files' bytes and of the code that validates them: an edited rule file or a
+    new lint-env version is a new key. A cache that is missing, unreadable, corrupt
+    or unwritable is only a miss."""
     d = directory or rules_dir()
-    rules: dict[str, Rule] = {}
-    names: dict[str, str] = {}
     files = sorted(d.glob("*.toml"))
     if not files:
         raise RuleError(f"{d}: no rule files (*.toml) found")
+    blobs = []
     for path in files:
-        for rule in load_file(path):
+        try:
+            blobs.append((path, path.read_bytes()))
+        except OSError as exc:
+            raise RuleError(f"{path.name}: cannot read: {exc}") from None
+    key = _digest(d, blobs)
+    cached = _cached(key)
+    if cached is not None:
+        return cached
+    ruleset = _build(blobs)
+    _store(key, ruleset)
+    return ruleset
+
+
+def _build(blobs: list[tuple[Path, bytes]]) -> RuleSet:
+    rules: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    for path, data in blobs:
+        for rule in _load_bytes(path, data):
             if rule.code in rules:
                 raise RuleError(
                     f"{path.name}: rule {rule.code}: code already used in {rules[rule.code].source.name}"
@@ -223,11 +266,89 @@ def load_ruleset(directory: Path | None = None) -> RuleSet:
     return RuleSet(rules)
 
 
+# The code whose behaviour is baked into a cached RuleSet: the validation here and the
+# classes it pickles. Their bytes are part of the key.
+_KEY_MODULES = ("ruleset.py", "model.py", "target.py")
+_CACHE_FORMAT = b"lint-env-rules:1"
+
+
+def _digest(directory: Path, blobs: list[tuple[Path, bytes]]) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(_CACHE_FORMAT, digest_size=20)
+    h.update(str(directory.resolve()).encode("utf-8", "surrogateescape") + b"\0")
+    here = Path(__file__).resolve().parent
+    for name in _KEY_MODULES:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:  # pragma: no cover - our own files
+            h.update(name.encode())
+    for path, data in blobs:
+        h.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _cache_file(key: str) -> Path:
+    from .paths import cache_dir
+
+    return cache_dir() / f"rules-{key}.pickle"
+
+
+def _cached(key: str) -> RuleSet | None:
+    import pickle
+
+    try:
+        data = _cache_file(key).read_bytes()
+    except OSError:
+        return None
+    try:
+        ruleset = pickle.loads(data)
+    except Exception:  # a truncated or foreign file is a miss; it is rewritten
+        return None
+    return ruleset if isinstance(ruleset, RuleSet) else None
+
+
+def _store(key: str, ruleset: RuleSet) -> None:
+    import os
+    import pickle
+    import tempfile
+
+    target = _cache_file(key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".rules-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(ruleset, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return  # no cache this time; the next run parses again
+
+
 def load_file(path: Path) -> list[Rule]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RuleError(f"{path.name}: cannot read: {exc}") from None
+    return _load_bytes(path, data)
+
+
+def _load_bytes(path: Path, blob: bytes) -> list[Rule]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
     where = path.name
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(blob.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise RuleError(f"{where}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{where}: invalid TOML: {exc}") from None
@@ -295,6 +416,11 @@ def _rule(path: Path, index: int, raw: Any) -> Rule:
             raise err(
                 "files", f"must list document kinds: {', '.join(k.value for k in Kind)}"
             ) from None
+        # A lock holds exact pip picks: every rule that judges pip declarations judges
+        # them too (the wheel kind excepted: a lock names its own files).
+        pip_files = Kind.REQUIREMENTS in files or Kind.PYPROJECT in files
+        if pip_files and kind in KINDS and Kind.LOCK in KINDS[kind][2] and Kind.LOCK not in files:
+            files = (*files, Kind.LOCK)
     basis = raw.get("basis", "DOC" if kind in ("problem",) else None)
     if kind != "problem" and basis not in BASES:
         raise err("basis", f"required, one of {', '.join(BASES)}")
@@ -394,6 +520,18 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
         raise err("params.check", "must be one of sibling, self, stdlib")
     if kind == "conda" and params.get("check") not in CONDA_CHECKS:
         raise err("params.check", f"must be one of {', '.join(CONDA_CHECKS)}")
+    if kind == "lock" and params.get("check") not in LOCK_CHECKS:
+        raise err("params.check", f"must be one of {', '.join(LOCK_CHECKS)}")
+    if kind == "conda" and params.get("check") == "first-build":
+        from packaging.version import InvalidVersion, Version
+
+        for i, row in enumerate(params.get("table", [])):
+            if not isinstance(row, dict) or not {"package", "channel", "first"} <= set(row):
+                raise err(f"params.table[{i}]", "rows need 'package', 'channel' and 'first'")
+            try:
+                Version(row["first"])
+            except (InvalidVersion, TypeError):
+                raise err(f"params.table[{i}].first", f"not a version: {row['first']!r}") from None
     if kind == "pairing":
         if params.get("mode", "mismatch") not in ("mismatch", "unpinned"):
             raise err("params.mode", "must be mismatch or unpinned")
@@ -403,6 +541,22 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
             for k in ("a", "b", "pin"):
                 if k in row:
                     spec(f"params.table[{i}].{k}", row[k])
+        from packaging.version import InvalidVersion, Version
+
+        for v in params.get("b_versions", []):
+            try:
+                Version(v)
+            except (InvalidVersion, TypeError):
+                raise err("params.b_versions", f"not a version: {v!r}") from None
+    if kind == "exclusive":
+        for i, row in enumerate(params.get("allow", [])):
+            names = row.get("packages") if isinstance(row, dict) else None
+            if not isinstance(names, list) or len(names) < 2:
+                raise err(f"params.allow[{i}]", "rows need 'packages' (two or more names)")
+            if not isinstance(row.get("targets", []), list):
+                raise err(f"params.allow[{i}].targets", "must be a list of platforms")
+            if not isinstance(row.get("same_version", False), bool):
+                raise err(f"params.allow[{i}].same_version", "must be true or false")
     if kind == "python":
         for i, row in enumerate(params["table"]):
             if not isinstance(row, dict) or "versions" not in row or "python" not in row:

@@ -44,6 +44,17 @@ class PackageIndex:
     name: str
     taken: str
     releases: tuple[Release, ...]  # ascending by version
+    # Pure Python: every wheel the project ever published is `py*-none-any`, so an
+    # sdist-only release builds anywhere (no compiler, no platform). The file's
+    # "pure_python" key, when present, says it explicitly; otherwise it is derived.
+    pure_python: bool = False
+
+
+def _derive_pure(releases: list[Release]) -> bool:
+    wheels = [w for r in releases for w in r.wheels]
+    return bool(wheels) and all(
+        w.abi == "none" and w.platform == "any" and w.python.startswith("py") for w in wheels
+    )
 
 
 def index_dir() -> Path:
@@ -84,7 +95,10 @@ def load_package(name: str, directory: Path | None = None) -> PackageIndex | Non
             Release(version, bool(r.get("yanked")), rp, bool(r.get("sdist")), tuple(wheels))
         )
     releases.sort(key=lambda r: r.version)
-    return PackageIndex(canon, str(raw.get("taken", "")), tuple(releases))
+    pure = raw.get("pure_python")
+    if not isinstance(pure, bool):
+        pure = _derive_pure(releases)
+    return PackageIndex(canon, str(raw.get("taken", "")), tuple(releases), pure)
 
 
 @cache

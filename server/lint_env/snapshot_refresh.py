@@ -119,6 +119,30 @@ DEFAULT_PACKAGES: tuple[str, ...] = (
     # retired / CUDA-only
     "mxnet",
     "theano",
+    # GPU / CUDA-only or Linux-only builds ML projects pin (no macOS arm64 wheel, or none
+    # for some Pythons); WH001 judges them from their file lists
+    "triton",
+    "scann",
+    "bitsandbytes",
+    "flash-attn",
+    "mamba-ssm",
+    "causal-conv1d",
+    "xformers",
+    "deepspeed",
+    # NVIDIA DALI is published per CUDA major; the bare "nvidia-dali" project holds only
+    # placeholder pre-releases
+    "nvidia-dali-cuda110",
+    "nvidia-dali-cuda120",
+    "nvidia-dali-cuda130",
+    "cupy-cuda11x",
+    "cupy-cuda12x",
+    "cupy-cuda13x",
+    "tensorrt",
+    "tflite-runtime",
+    # native libraries with few or no Mac wheels
+    "pyaudio",
+    "dlib",
+    "tbb",
 )
 
 # Platform tags (one part of a possibly compressed set) that no lint-env target

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # platform name -> (sys_platform, platform_system, platform_machine, os_name, conda subdir)
 PLATFORMS: dict[str, tuple[str, str, str, str, str]] = {
@@ -16,6 +16,11 @@ PLATFORMS: dict[str, tuple[str, str, str, str, str]] = {
 DEFAULT_PLATFORM = "macos-arm64"
 # Used for marker evaluation only, when nothing says which Python the target runs.
 FALLBACK_PYTHON = "3.12"
+# What an unpinned `python` in a conda environment file gets: the newest CPython minor
+# conda-forge builds. Source: conda-forge/python-feedstock, recipe/meta.yaml on main
+# (version 3.14.6, 2026-06-12; 3.15 only on its prerelease branch). Refresh with the
+# index snapshot.
+NEWEST_CONDA_PYTHON = "3.14"
 
 _PY_RE = re.compile(r"^3\.(\d{1,2})$")
 
@@ -39,6 +44,9 @@ def parse_python_version(text: str) -> str:
 class Target:
     platform: str = DEFAULT_PLATFORM
     python: str | None = None  # "3.11"; None = not known
+    # why this Python, for messages ("the lowest your requires-python allows"); not part
+    # of the target's identity (equal targets share cached answers)
+    python_note: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:
@@ -68,6 +76,14 @@ class Target:
         """'macOS arm64' etc., for messages."""
         os_, _, arch = self.platform.partition("-")
         return {"macos": "macOS", "linux": "Linux", "windows": "Windows"}[os_] + " " + arch
+
+    @property
+    def python_label(self) -> str:
+        """'Python 3.8 (the lowest your requires-python allows)', or 'any Python'."""
+        if self.python is None:
+            return "any Python"
+        note = f" ({self.python_note})" if self.python_note else ""
+        return f"Python {self.python}{note}"
 
     @property
     def python_tuple(self) -> tuple[int, int] | None:

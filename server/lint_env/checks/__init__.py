@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Dependency, Document, Finding, Fix, Related, Span, TextEdit
-from ..resolve import admitted, file_kind, specifier
+from ..resolve import admitted, file_kind, in_range
 from ..ruleset import Rule
 from ..target import Target
 
@@ -47,6 +47,7 @@ class Context:
             self.target,
             self.constraints.get(dep.name, ()),
             check_python=check_python,
+            pip=dep.source == "pip",
         )
 
     def pick(self, dep: Dependency, versions: list) -> object:
@@ -84,7 +85,7 @@ class Context:
             "package": self.written_name(dep) if dep else "",
             "spec": (dep.specifier or "any version") if dep else "",
             "target": self.target.label,
-            "python": f"Python {self.target.python}" if self.target.python else "any Python",
+            "python": self.target.python_label,
         }
 
     def finding(
@@ -168,12 +169,12 @@ def remove_line(doc: Document, dep: Dependency, description: str, safe: bool = T
 
 
 def spec_contains(spec: str, version) -> bool:
-    s = specifier(spec)
-    return s is not None and s.contains(version, prereleases=True)
+    """Is a known version inside a rule's range (a table row, a "broken" range)?"""
+    return in_range(spec, version)
 
 
 def kind_checks() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
-    from . import conda, deps, imports
+    from . import conda, deps, imports, locks
 
     return {
         "banned": deps.banned,
@@ -184,6 +185,7 @@ def kind_checks() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
         "python": deps.python_window,
         "requires": deps.requires,
         "conda": conda.conda,
+        "lock": locks.lock,
         "import-undeclared": imports.undeclared,
         "import-shadow": imports.shadow,
         "import-mix": imports.mix,

@@ -16,7 +16,10 @@ from ..resolve import (
     file_kind,
     first_with_wheel,
     last_with_wheel,
+    names_prerelease,
+    nearest_with_wheel,
     specifier,
+    wheel_pythons,
 )
 from ..ruleset import Rule
 from . import Context, remove_line, set_specifier, spec_contains
@@ -131,7 +134,6 @@ def _banned_fix(rule: Rule, ctx: Context, dep: Dependency) -> tuple[Fix, ...]:
 
 def version(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
-    broken = specifier(p["broken"])
     if "python" in p and (
         ctx.target.python is None
         or not spec_contains(p["python"], Version(ctx.target.python + ".0"))
@@ -142,10 +144,10 @@ def version(rule: Rule, ctx: Context) -> Iterator[Finding]:
         if not versions:
             continue
         verdict = _verdict(
-            versions, lambda v: broken.contains(v, prereleases=True), ctx.pick(dep, versions)
+            versions, lambda v: spec_contains(p["broken"], v), ctx.pick(dep, versions)
         )
-        if verdict is None:
-            continue
+        if verdict is None or (verdict == "likely" and p.get("backtracks")):
+            continue  # pip backtracks past a pick whose dependencies cannot install
         fixes: tuple[Fix, ...] = ()
         if "fix_specifier" in p:
             fixes = (
@@ -191,17 +193,19 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         first = first_with_wheel(dep.name, ctx.target)
         last = last_with_wheel(dep.name, ctx.target)
+        newer, older = nearest_with_wheel(dep.name, ctx.target, versions)
         if "wheel" not in kinds and "sdist" not in kinds:
             severity = rule.severity
         else:
             severity = Severity.WARNING if rule.severity is Severity.ERROR else rule.severity
+        # the hint never points backwards: the nearest newer release with a wheel; the
+        # newest older one only when no newer release has one
+        new = ""
+        if newer is not None and _only_lower_bounds(dep.specifier):
+            new = f">={newer}"
+        elif newer is None and older is not None:
+            new = f"<={older}"
         fixes: tuple[Fix, ...] = ()
-        if first is not None and first > versions[-1] and _only_lower_bounds(dep.specifier):
-            new = f">={first}"  # wheels start after the admitted versions: raise the floor
-        elif last is not None and last < versions[0]:
-            new = f"<={last}"  # wheels stopped before them (a platform was dropped): cap
-        else:
-            new = ""
         if new:
             fixes = (
                 set_specifier(ctx.doc, dep, new, f"Change to {ctx.written_name(dep)}{new}", False),
@@ -215,7 +219,25 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             first=str(first) if first else "none",
             last=str(last) if last else "none",
             version=_version_text(versions, dep),
+            hint=_wheel_hint(ctx, dep, versions, newer, older),
         )
+
+
+def _wheel_hint(ctx: Context, dep: Dependency, versions, newer, older) -> str:
+    """'the nearest newer release with one is 2.0.0; 1.13.1 has macOS arm64 wheels for
+    Python 3.8–3.10' (what a user can act on)."""
+    if newer is not None:
+        parts = [f"the nearest newer release with one is {newer}"]
+    elif older is not None:
+        parts = [f"no newer release has one; the newest older one is {older}"]
+    else:
+        parts = ["no release has one"]
+    shown = exact_pin(dep.specifier) or versions[-1]
+    pys = wheel_pythons(dep.name, shown, ctx.target)
+    if pys and ctx.target.python not in pys:
+        span = pys[0] if len(pys) == 1 else f"{pys[0]}–{pys[-1]}"
+        parts.append(f"{shown} has {ctx.target.label} wheels for Python {span}")
+    return "; ".join(parts)
 
 
 def _only_lower_bounds(spec: str) -> bool:
@@ -230,10 +252,16 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
     mode = p.get("mode", "mismatch")
     a_deps = ctx.find(p["a"])
-    b_deps = [d for d in ctx.own if d.name == canonicalize_name(p["b"])]
-    if not a_deps or not b_deps:
+    b_name = canonicalize_name(p["b"])
+    b_deps = [d for d in ctx.own if d.name == b_name]
+    if not a_deps:
         return
     a = a_deps[0]
+    absent = not b_deps and p.get("b_absent", False) and not ctx.find([b_name])
+    if not b_deps and not absent:
+        return
+    if absent and id(a) not in {id(d) for d in ctx.own}:
+        return  # said where a is written
     if p.get("a_pinned", False) and exact_pin(a.specifier) is None:
         return  # an open `a` is resolved by pip together with b's own requirement
     a_versions = ctx.versions(a)
@@ -244,15 +272,45 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     row = next((r for r in p["table"] if spec_contains(r["a"], a_version)), None)
     if row is None:
         return
+    a_name = ctx.written_name(a) if id(a) in {id(d) for d in ctx.doc.dependencies} else a.name
+    if absent:
+        # b is not declared: pip installs it as a's dependency, at the newest release
+        stand_in = Dependency(name=b_name, span=a.span, name_span=a.name_span, raw=b_name)
+        b_versions = ctx.versions(stand_in)
+        if not b_versions:
+            return
+        b_pick = ctx.pick(stand_in, b_versions)
+        if spec_contains(row["b"], b_pick):
+            return
+        yield ctx.finding(
+            rule,
+            a.span,
+            a,
+            a=a_name,
+            a_version=a_text,
+            b=p["b"],
+            b_spec="(not declared)",
+            b_version=str(b_pick),
+            pin=row.get("pin", row["b"]),
+        )
+        return
     for b in b_deps:
-        b_versions = ctx.versions(b, check_python=False)
+        b_versions = _channel_versions(p, b) or ctx.versions(b, check_python=False)
         if not b_versions:
             continue
+        # what pip installs for the target Python (requires-python filters releases)
+        b_pick = ctx.pick(b, ctx.versions(b) or b_versions)
         if mode == "unpinned":
-            # pip takes the newest release of an unpinned b: fire when that one misses the row
+            # pip takes the newest release of an open b: fire when that one misses the row
             a_open = not a.specifier and not p.get("a_unpinned_too", False)
-            if b.specifier or a_open or spec_contains(row["b"], b_versions[-1]):
+            if a_open or spec_contains(row["b"], b_pick):
                 continue
+            if b.specifier and not (
+                p.get("b_open_too", False)
+                and exact_pin(b.specifier) is None
+                and any(spec_contains(row["b"], v) for v in b_versions)
+            ):
+                continue  # a range with nothing in the row is the mismatch rule's
         elif any(spec_contains(row["b"], v) for v in b_versions):
             continue
         fixes: tuple[Fix, ...] = ()
@@ -266,7 +324,6 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
                     p.get("fix_safe", True),
                 ),
             )
-        a_name = ctx.written_name(a) if id(a) in {id(d) for d in ctx.doc.dependencies} else a.name
         yield ctx.finding(
             rule,
             b.span,
@@ -276,36 +333,95 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
             a=a_name,
             a_version=a_text,
             b=ctx.written_name(b),
+            b_spec=b.specifier or "any version",
+            b_version=str(b_pick),
             pin=row.get("pin", row["b"]),
         )
+
+
+def _channel_versions(p: dict, dep: Dependency) -> list[Version] | None:
+    """The releases a conda package has on its channel (the rule's ``b_versions``, with
+    their source in the rule), admitted by the declared specifier."""
+    if dep.source != "conda" or "b_versions" not in p:
+        return None
+    spec = specifier(dep.specifier)
+    if spec is None:
+        return None
+    listed = sorted(Version(v) for v in p["b_versions"])
+    return [v for v in listed if spec.contains(v, prereleases=True)] or None
 
 
 # --- exclusive -----------------------------------------------------------------------
 
 
 def exclusive(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    """Two or more of ``packages`` in one environment: one finding for the environment,
+    at the first line that should go, with the other lines as related locations.
+
+    Only distributions that can install on the target count (one that cannot is another
+    rule's finding). ``keep`` is the order of preference for the one to keep; ``allow``
+    lists combinations that are normal on some targets (an installer shim and the
+    package it pulls in), optionally only when their versions agree.
+    """
     p = rule.params
-    present = ctx.find(p["packages"])
+    sources = p.get("sources", ["pip", "conda"])
+    present = [d for d in ctx.find(p["packages"]) if d.source in sources and _installs(ctx, d)]
     names = {d.name for d in present}
     if len(names) < 2:
         return
-    if p.get("unless") == "same-version":
-        pins = {exact_pin(d.specifier) for d in present}
-        if len(pins) == 1 and None not in pins:
+    if p.get("unless") == "same-version" and _same_pin(present):
+        return
+    for row in p.get("allow", []):
+        targets = row.get("targets", ["*"])
+        if (
+            set(names) <= set(row["packages"])
+            and ("*" in targets or ctx.target.platform in targets)
+            and (not row.get("same_version", False) or _same_pin(present, allow_open=True))
+        ):
             return
-    first = present[0]
+    preference = [*p.get("keep", []), *p["packages"]]
+    keep = next(n for n in preference if n in names)
     own = {id(d) for d in ctx.doc.dependencies}
-    for dep in present[1:]:
-        if id(dep) not in own or dep.name == first.name:
-            continue
-        others = sorted(n for n in names if n != dep.name)
-        yield ctx.finding(
-            rule,
-            dep.span,
-            dep,
-            related=(ctx.related(first, f"{first.name} is declared here"),),
-            others=", ".join(others),
-        )
+    drop = [d for d in present if d.name != keep]
+    at = next((d for d in drop if id(d) in own), None)
+    if at is None:
+        if not any(id(d) in own for d in present):
+            return
+        # only the one to keep is written in this file: the others come from -r files
+        at = next(d for d in present if id(d) in own)
+    related = tuple(
+        ctx.related(d, f"{ctx.written_name(d)} is declared here") for d in present if d is not at
+    )
+    ordered = sorted(names, key=lambda n: (n != keep, preference.index(n)))
+    yield ctx.finding(
+        rule,
+        at.span,
+        at,
+        related=related,
+        others=", ".join(n for n in ordered if n != at.name),
+        keep=keep,
+        names=_and(ordered),
+    )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _installs(ctx: Context, dep: Dependency) -> bool:
+    """Can some admitted version of ``dep`` install on the target (True when unknown)?"""
+    if dep.source != "pip" or dep.url:
+        return True
+    versions = ctx.versions(dep)
+    if versions is None:
+        return True
+    return any(file_kind(dep.name, v, ctx.target) is not None for v in versions)
+
+
+def _same_pin(deps: list[Dependency], allow_open: bool = False) -> bool:
+    """Do all these requirements pin one version (``allow_open``: or leave it open)?"""
+    pins = {exact_pin(d.specifier) for d in deps if d.specifier or not allow_open}
+    return len(pins) <= 1 and None not in pins
 
 
 # --- python --------------------------------------------------------------------------
@@ -326,10 +442,19 @@ def python_window(rule: Rule, ctx: Context) -> Iterator[Finding]:
         if any(r is not None and spec_contains(r["python"], py) for r in rows):
             continue
         last = next(r for r in reversed(rows) if r is not None)
+        # pip's pre-release fallback: when only a pre-release has a file for the target,
+        # pip installs that one; the final releases' window is then a warning
+        pick = ctx.pick(dep, versions)
+        fallback = (
+            getattr(pick, "is_prerelease", False)
+            and not names_prerelease(dep.specifier)
+            and file_kind(dep.name, pick, ctx.target) not in (None, "unknown")
+        )
         yield ctx.finding(
             rule,
             dep.span,
             dep,
+            severity=_severity(rule, "likely") if fallback else None,
             window=f"Python {last['python']}",
             version=_version_text(versions, dep),
         )

@@ -40,6 +40,10 @@ def detect_kind(path: Path, explicit: bool = False) -> Kind | None:
     name = path.name.lower()
     if name == "pyproject.toml":
         return Kind.PYPROJECT
+    if name in ("uv.lock", "poetry.lock") or (
+        name.startswith("pylock.") and name.endswith(".toml")
+    ):
+        return Kind.LOCK
     if name.endswith(".py") or name.endswith(".pyi"):
         return Kind.PYTHON
     if name.endswith(".ipynb"):
@@ -93,6 +97,10 @@ def _parser(kind: Kind) -> Callable[[Path, str], Document]:
         from .pyproject import parse_pyproject
 
         return parse_pyproject
+    if kind is Kind.LOCK:
+        from .locks import parse_lock
+
+        return parse_lock
     if kind is Kind.NOTEBOOK:
         from .imports import parse_notebook
 

@@ -33,6 +33,13 @@ _VERSION_PART = re.compile(
 _BRACKET_ITEM = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('[^']*'|\"[^\"]*\"|[^,\]]*)\s*,?")
 _PIP_COMMENT = re.compile(r"(?:^|(?<=\s))#")
 _CLAUSE = re.compile(rf"({_OP})?(.*)$", re.DOTALL)
+# A comment that tells users which conda subdir to create the environment for:
+# "CONDA_SUBDIR=osx-64 conda env create …", "conda env create --subdir=osx-64",
+# "--platform osx-64", "conda config --env --set subdir osx-64".
+_SUBDIR_COMMENT = re.compile(
+    r"(?:\bCONDA_SUBDIR\s*=\s*|--subdir(?:=|\s+)|--platform(?:=|\s+)|\bset\s+subdir\s+)"
+    r"[\"']?(?P<subdir>(?:osx|linux|win)-(?:64|arm64|aarch64|32|ppc64le))(?![\w-])"
+)
 
 
 def conda_version_to_pep440(version: str, *, fuzzy_bare: bool = False) -> str:
@@ -134,6 +141,13 @@ class _Reader:
                     self.dependency(item)
             elif name == "variables":
                 self.variables(value)
+            elif name == "prefix":
+                # `conda env export` writes the path of the environment it exported
+                text = self.scalar(value, "prefix")
+                if text:
+                    end = max(value.end_mark.index, key.end_mark.index)
+                    span = self.pos.span(key.start_mark.index, end)
+                    self.doc.settings.append(Setting("prefix", text, span))
             elif name == "platforms":
                 for item in self.sequence(value, "platforms"):
                     text = self.scalar(item, "a platform")
@@ -316,6 +330,17 @@ def _compose(text: str, doc: Document, pos: Positions) -> Any:
     return None
 
 
+def _subdir_comments(doc: Document) -> None:
+    """A comment line naming the subdir to create the environment with becomes a
+    ``CONDA_SUBDIR`` setting, like ``variables: {CONDA_SUBDIR: …}``."""
+    for i, line in enumerate(doc.lines):
+        if not line.lstrip().startswith("#"):
+            continue
+        for m in _SUBDIR_COMMENT.finditer(line):
+            span = Span.on_line(i, m.start(), m.end())
+            doc.settings.append(Setting("CONDA_SUBDIR", m.group("subdir"), span))
+
+
 def parse_conda(path: Path, text: str) -> Document:
     """Parse a conda environment file. Never raises."""
     lines = split_lines(text)
@@ -324,6 +349,7 @@ def parse_conda(path: Path, text: str) -> Document:
     try:
         root = _compose(text, doc, pos)
         _Reader(doc, pos).read(root)
+        _subdir_comments(doc)
     except Exception as exc:  # pragma: no cover - a bug, reported instead of raised
         doc.problems.append(Problem(Span.point(0), f"internal error reading this file: {exc}"))
     return doc

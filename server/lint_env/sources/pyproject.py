@@ -342,6 +342,59 @@ def _python_marker(spec: str) -> str:
     return " and ".join(sorted(parts))
 
 
+# Poetry turns a dependency's `python` and `platform` keys into markers and intersects
+# them with its `markers` key (poetry-core, factory.py `create_dependency`:
+# markers ∩ python_version(python) ∩ sys_platform(platform)). Both keys take `||`
+# alternatives; `platform` is a generic constraint ("linux", "!=win32", "linux || darwin").
+
+
+def _or(parts: list[str]) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    return " or ".join(f"({p})" if " and " in p else p for p in parts)
+
+
+def poetry_python_marker(constraint: str) -> str | None:
+    """A Poetry ``python = "..."`` constraint as a marker; "" when it admits every
+    Python, None when it is not a valid constraint."""
+    alternatives = [a.strip() for a in re.split(r"\|\|?", constraint)]
+    if not all(alternatives):
+        return None
+    parts = []
+    for alt in alternatives:
+        spec = poetry_to_pep440(alt)
+        if spec is None:
+            return None
+        if not spec:
+            return ""  # one alternative admits everything
+        parts.append(_python_marker(spec))
+    return _or(parts)
+
+
+_PLATFORM = re.compile(r"^(==|!=)?\s*([A-Za-z0-9_.-]+)$")
+
+
+def poetry_platform_marker(constraint: str) -> str | None:
+    """A Poetry ``platform = "..."`` constraint (a sys_platform value) as a marker; None
+    when it cannot be read."""
+    alternatives = []
+    for alt in re.split(r"\|\|?", constraint):
+        clauses = []
+        for clause in alt.split(","):
+            c = clause.strip()
+            if c in ("", "*"):
+                continue
+            m = _PLATFORM.match(c)
+            if m is None:
+                return None
+            op = m.group(1) or "=="
+            clauses.append(f'sys_platform {op} "{m.group(2)}"')
+        if not clauses:
+            return ""
+        alternatives.append(" and ".join(clauses))
+    return _or(alternatives) if alternatives else ""
+
+
 # --- reading the document -------------------------------------------------------------
 
 
@@ -514,13 +567,22 @@ class _Reader:
                     self.problem(self.extent((*path, "markers")), f"invalid marker: {detail}")
             py = value.get("python")
             if isinstance(py, str):
-                pyspec = poetry_to_pep440(py)
-                if pyspec is None:
+                py_marker = poetry_python_marker(py)
+                if py_marker is None:
                     self.problem(
                         self.extent((*path, "python")), f"invalid python constraint {py!r}"
                     )
-                elif pyspec:
-                    markers.append(_python_marker(pyspec))
+                elif py_marker:
+                    markers.append(f"({py_marker})" if " or " in py_marker else py_marker)
+            plat = value.get("platform")
+            if isinstance(plat, str):
+                plat_marker = poetry_platform_marker(plat)
+                if plat_marker is None:
+                    self.problem(
+                        self.extent((*path, "platform")), f"invalid platform constraint {plat!r}"
+                    )
+                elif plat_marker:
+                    markers.append(f"({plat_marker})" if " or " in plat_marker else plat_marker)
         else:
             self.problem(span, f"dependency {name} must be a version string or a table")
             return

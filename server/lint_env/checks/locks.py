@@ -1,0 +1,59 @@
+"""The ``lock`` rule kind: what a lock file installs on the target, judged from the files
+the lock itself lists (not from the index snapshot).
+
+- ``check = "no-file"``: a locked package that the target installs has no wheel whose
+  tags load there and no sdist: the install fails.
+- ``check = "source-build"``: the same, but the lock has its sdist: it is built from
+  source on the target (a compiler and the library's native build dependencies).
+- ``check = "environments"``: the lock is restricted to environments (uv
+  ``supported-markers``, pylock ``environments``) none of which is the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Finding, LockedPackage, Span
+from ..ruleset import Rule
+from . import Context
+
+
+def wheel_tags(filename: str) -> tuple[str, str, str] | None:
+    """(python, abi, platform) tags of a wheel file name (PEP 427), None if malformed."""
+    stem = filename.removesuffix(".whl")
+    parts = stem.split("-")
+    if len(parts) not in (5, 6) or not filename.endswith(".whl"):
+        return None
+    return parts[-3], parts[-2], parts[-1]
+
+
+def loads_on(pkg: LockedPackage, ctx: Context) -> bool:
+    """Does one of the package's wheels install on the target (platform and Python)?"""
+    for name in pkg.wheels:
+        tags = wheel_tags(name)
+        if tags is None:
+            continue
+        python, abi, platform = tags
+        if ctx.target.wheel_platform_ok(platform) and ctx.target.wheel_python_ok(python, abi):
+            return True
+    return False
+
+
+def lock(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    lk = ctx.doc.lock
+    if lk is None:
+        return
+    if rule.params["check"] == "environments":
+        if lk.supported_markers and not any(
+            ctx.target.evaluate_marker(m) for m in lk.supported_markers
+        ):
+            span = lk.supported_span or Span.point(0)
+            yield ctx.finding(rule, span, environments=" or ".join(lk.supported_markers))
+        return
+    source_build = rule.params["check"] == "source-build"
+    locked = {id(p.dependency): p for p in lk.packages}
+    for pkg in (locked[id(d)] for d in ctx.own if id(d) in locked):  # installed on the target
+        if pkg.root or pkg.direct or not pkg.wheels or pkg.sdist != source_build:
+            continue  # sdist-only packages build anywhere; direct sources are as written
+        if not loads_on(pkg, ctx):
+            yield ctx.finding(rule, pkg.dependency.span, pkg.dependency, version=pkg.version)

@@ -1,0 +1,352 @@
+"""Lock files: ``uv.lock``, ``poetry.lock`` and ``pylock.toml`` (PEP 751).
+
+A lock lists every distribution a resolver chose, with the exact version and the files
+(wheels, sdist) it may be installed from, so for these packages lint-env does not need
+its index snapshot: the lock itself says whether anything installs on a target.
+
+Each locked package becomes a :class:`~lint_env.model.Dependency` (``==version``, spans on
+the entry's ``name = ...`` line) and a :class:`~lint_env.model.LockedPackage` in
+``Document.lock``. Which packages a target installs is decided by :func:`installed_on`:
+
+- uv: a graph walk from the project packages (``source = { virtual | editable | directory
+  = ... }``) along ``dependencies`` and ``dev-dependencies`` whose markers hold for the
+  target (uv installs the ``dev`` group by default), into the extras an edge asks for;
+- Poetry: its per-package ``markers`` (lock-version 2.1, Poetry 2); older locks carry
+  markers only on edges, and their roots (the pyproject's dependencies) are not in the
+  lock, so there every package counts as installed whose incoming edges do not all
+  exclude the target;
+- pylock: each package's ``marker``.
+
+tomllib gives values without positions; generated locks write one ``[[package]]`` header
+and then ``name = "..."`` / ``version = "..."`` lines, which a line scan finds.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..model import (
+    Dependency,
+    Document,
+    Kind,
+    Lock,
+    LockEdge,
+    LockedPackage,
+    Problem,
+    Setting,
+    Span,
+)
+from .text import split_lines
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["installed_on", "lock_format", "parse_lock"]
+
+_CANON = re.compile(r"[-_.]+")
+_HEADER = re.compile(r"^\s*\[\[\s*(package|packages)\s*\]\]\s*(#.*)?$")
+_TABLE = re.compile(r"^\s*\[")
+_KEY_STR = re.compile(r"""^(\s*)(name|version)\s*=\s*(["'])(.*?)\3""")
+
+
+def lock_format(path: Path) -> str | None:
+    """ "uv" | "poetry" | "pylock" by file name; None for other files."""
+    name = path.name.lower()
+    if name == "uv.lock":
+        return "uv"
+    if name == "poetry.lock":
+        return "poetry"
+    if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
+        return "pylock"
+    return None
+
+
+def _canonical(name: str) -> str:
+    return _CANON.sub("-", name).lower()
+
+
+def parse_lock(path: Path, text: str) -> Document:
+    lines = split_lines(text)
+    doc = Document(path=path, kind=Kind.LOCK, text=text, lines=lines)
+    fmt = lock_format(path) or "uv"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = max(getattr(exc, "lineno", 1) - 1, 0)
+        doc.problems.append(Problem(Span.point(line), f"invalid TOML in lock file: {exc}"))
+        return doc
+    raw = data.get("packages" if fmt == "pylock" else "package", [])
+    if not isinstance(raw, list):
+        raw = []
+    where = _entry_lines(lines)
+    lock = Lock(format=fmt, graph=fmt == "uv")
+    rp = data.get("requires-python")
+    if fmt == "poetry":
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        rp = meta.get("python-versions")
+        lock.graph = not any(isinstance(p, dict) and "markers" in p for p in raw)
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        spans = where[index] if index < len(where) else {}
+        pkg = _package(fmt, entry, spans)
+        if pkg is not None:
+            lock.packages.append(pkg)
+            doc.dependencies.append(pkg.dependency)
+    if fmt in ("uv", "pylock"):
+        key = "supported-markers" if fmt == "uv" else "environments"
+        supported = data.get(key)
+        if isinstance(supported, list):
+            lock.supported_markers = tuple(m for m in supported if isinstance(m, str))
+            row = next((i for i, ln in enumerate(lines) if _supported_line(ln, key)), 0)
+            lock.supported_span = Span.on_line(row, 0, len(lines[row]))
+    if isinstance(rp, str) and rp.strip():
+        spec = _python_spec(rp) if fmt == "poetry" else rp.strip()
+        if spec:
+            row = next((i for i, ln in enumerate(lines) if "python" in ln and rp in ln), 0)
+            doc.python = (spec, Span.on_line(row, 0, len(lines[row])))
+            doc.settings.append(Setting("requires-python", spec, doc.python[1]))
+    doc.lock = lock
+    return doc
+
+
+def _supported_line(line: str, key: str) -> bool:
+    return line.lstrip().startswith(key) and line.split("=", 1)[0].strip() == key
+
+
+def _entry_lines(lines: list[str]) -> list[dict[str, tuple[int, int, int]]]:
+    """For each ``[[package]]`` entry in order: key -> (line, value start, value end) of its
+    own ``name`` and ``version`` (sub-tables such as ``[package.metadata]`` are skipped)."""
+    out: list[dict[str, tuple[int, int, int]]] = []
+    current: dict[str, tuple[int, int, int]] | None = None
+    for row, line in enumerate(lines):
+        if _HEADER.match(line):
+            current = {}
+            out.append(current)
+            continue
+        if _TABLE.match(line):
+            current = None  # a sub-table: its keys are not the entry's
+            continue
+        if current is None:
+            continue
+        m = _KEY_STR.match(line)
+        if m and m.group(2) not in current:
+            start = m.start(4)
+            current[m.group(2)] = (row, start, start + len(m.group(4)))
+    return out
+
+
+def _package(fmt: str, entry: dict[str, Any], spans: dict) -> LockedPackage | None:
+    name = _canonical(entry["name"])
+    version = entry.get("version")
+    version = version if isinstance(version, str) else ""
+    row, start, end = spans.get("name", (0, 0, 0))
+    name_span = Span.on_line(row, start, end)
+    vspan = None
+    if "version" in spans:
+        vrow, vstart, vend = spans["version"]
+        vspan = Span.on_line(vrow, vstart, vend)
+    dep = Dependency(
+        name=name,
+        span=name_span,
+        name_span=name_span,
+        raw=f"{entry['name']}=={version}" if version else entry["name"],
+        specifier=f"=={version}" if version else "",
+        specifier_span=vspan,
+        source="pip",
+    )
+    wheels, sdist, direct = _files(fmt, entry)
+    marker = None
+    if fmt == "pylock":
+        marker = entry.get("marker") if isinstance(entry.get("marker"), str) else None
+    elif fmt == "poetry":
+        marker = _poetry_markers(entry.get("markers"))
+    rp = entry.get("requires-python") or entry.get("python-versions")
+    rp = rp if isinstance(rp, str) and rp.strip() not in ("", "*") else None
+    if fmt == "poetry" and rp:
+        rp = _python_spec(rp)
+    return LockedPackage(
+        dependency=dep,
+        version=version,
+        wheels=wheels,
+        sdist=sdist,
+        direct=direct,
+        marker=marker,
+        requires_python=rp,
+        edges=tuple(_edges(fmt, entry)),
+        extras=_extras(fmt, entry),
+        root=fmt == "uv" and _is_project(entry.get("source")),
+    )
+
+
+def _is_project(source: Any) -> bool:
+    return isinstance(source, dict) and any(k in source for k in ("virtual", "editable"))
+
+
+def _files(fmt: str, entry: dict[str, Any]) -> tuple[tuple[str, ...], bool, bool]:
+    """(wheel file names, has an sdist, installs from a path/URL/VCS as written)."""
+    wheels: list[str] = []
+    sdist = False
+    direct = False
+    if fmt == "poetry":
+        for f in entry.get("files") or []:
+            name = f.get("file") if isinstance(f, dict) else None
+            if isinstance(name, str):
+                if name.endswith(".whl"):
+                    wheels.append(name)
+                else:
+                    sdist = True
+        src = entry.get("source")
+        direct = isinstance(src, dict) and src.get("type") in ("git", "directory", "file", "url")
+        return tuple(wheels), sdist, direct
+    for w in entry.get("wheels") or []:
+        if not isinstance(w, dict):
+            continue
+        name = w.get("name") or w.get("filename") or _basename(w.get("url") or w.get("path"))
+        if isinstance(name, str) and name.endswith(".whl"):
+            wheels.append(name)
+    sdist = isinstance(entry.get("sdist"), dict)
+    if fmt == "uv":
+        src = entry.get("source")
+        direct = isinstance(src, dict) and "registry" not in src
+    else:
+        direct = any(k in entry for k in ("vcs", "directory", "archive"))
+    return tuple(wheels), sdist, direct
+
+
+def _basename(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return None
+    return url.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _edge(raw: Any) -> LockEdge | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        return None
+    extras = raw.get("extra") or ()
+    return LockEdge(
+        name=_canonical(raw["name"]),
+        version=raw.get("version") if isinstance(raw.get("version"), str) else None,
+        marker=raw.get("marker") if isinstance(raw.get("marker"), str) else None,
+        extras=tuple(e for e in extras if isinstance(e, str)),
+    )
+
+
+def _edges(fmt: str, entry: dict[str, Any]) -> Iterable[LockEdge]:
+    if fmt == "uv":
+        lists = [entry.get("dependencies") or []]
+        dev = entry.get("dev-dependencies")
+        if _is_project(entry.get("source")) and isinstance(dev, dict):
+            lists.append(dev.get("dev") or [])  # uv installs the dev group by default
+        for items in lists:
+            for raw in items if isinstance(items, list) else []:
+                edge = _edge(raw)
+                if edge is not None:
+                    yield edge
+    elif fmt == "poetry":
+        deps = entry.get("dependencies")
+        for name, value in (deps if isinstance(deps, dict) else {}).items():
+            for one in value if isinstance(value, list) else [value]:
+                marker = one.get("markers") if isinstance(one, dict) else None
+                yield LockEdge(_canonical(name), marker=marker if isinstance(marker, str) else None)
+
+
+def _extras(fmt: str, entry: dict[str, Any]) -> dict[str, tuple[LockEdge, ...]]:
+    if fmt != "uv":
+        return {}
+    table = entry.get("optional-dependencies")
+    out: dict[str, tuple[LockEdge, ...]] = {}
+    for extra, items in (table if isinstance(table, dict) else {}).items():
+        edges = [e for e in map(_edge, items if isinstance(items, list) else []) if e]
+        out[_canonical(extra)] = tuple(edges)
+    return out
+
+
+def _poetry_markers(value: Any) -> str | None:
+    """Poetry writes ``markers = "..."`` or, per dependency group, a table of them."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):
+        parts = [v for v in value.values() if isinstance(v, str) and v]
+        if len(parts) == len(value) and parts:
+            return " or ".join(f"({p})" for p in parts)
+    return None
+
+
+def _python_spec(text: str) -> str | None:
+    """A Poetry python constraint as a PEP 440 specifier (None when unreadable)."""
+    try:
+        from .pyproject import poetry_to_pep440
+    except ImportError:  # pragma: no cover
+        return text
+    try:
+        return poetry_to_pep440(text) or None
+    except Exception:  # an unusual constraint: judge nothing rather than fail the file
+        return None
+
+
+# --- which packages a target installs ---------------------------------------------
+
+
+def installed_on(lock: Lock, applies) -> list[LockedPackage]:
+    """The packages the lock installs where ``applies(marker)`` holds (a target's
+    marker evaluation), in lock order."""
+    if not lock.graph:
+        return [p for p in lock.packages if applies(p.marker)]
+    by_name: dict[str, list[LockedPackage]] = {}
+    for p in lock.packages:
+        by_name.setdefault(p.dependency.name, []).append(p)
+    if lock.format == "poetry":
+        return _reached_by_edges(lock, by_name, applies)
+    roots = [p for p in lock.packages if p.root]
+    if not roots:  # a lock without project entries: everything it lists
+        return list(lock.packages)
+    seen: set[int] = set()
+    seen_extras: set[tuple[int, str]] = set()
+    todo: list[tuple[LockedPackage, tuple[str, ...]]] = [(p, ()) for p in roots]
+    while todo:
+        pkg, extras = todo.pop()
+        edges: list[LockEdge] = []
+        if id(pkg) not in seen:
+            seen.add(id(pkg))
+            edges.extend(pkg.edges)
+        for extra in map(_canonical, extras):
+            if (id(pkg), extra) not in seen_extras:
+                seen_extras.add((id(pkg), extra))
+                edges.extend(pkg.extras.get(extra, ()))
+        for edge in edges:
+            if applies(edge.marker):
+                todo.extend(
+                    (t, edge.extras) for t in _pick(by_name.get(edge.name, []), edge.version)
+                )
+    return [p for p in lock.packages if id(p) in seen]
+
+
+def _pick(candidates: list[LockedPackage], version: str | None) -> list[LockedPackage]:
+    """The locked package an edge means: uv names the version only when several are
+    locked."""
+    if version is None:
+        return candidates[:1]
+    return [c for c in candidates if c.version == version] or candidates[:1]
+
+
+def _reached_by_edges(lock: Lock, by_name, applies) -> list[LockedPackage]:
+    """Old Poetry locks: a package is out only when every edge into it excludes the
+    target (the roots, from pyproject, have no edges in the lock and count as in)."""
+    incoming: dict[str, list[LockEdge]] = {}
+    for p in lock.packages:
+        for e in p.edges:
+            incoming.setdefault(e.name, []).append(e)
+    out = []
+    for p in lock.packages:
+        edges = incoming.get(p.dependency.name)
+        if not edges or any(applies(e.marker) for e in edges):
+            out.append(p)
+    return out

@@ -1,0 +1,79 @@
+"""WH001 messages users can act on (issue 14): the hint never points backwards, other
+Pythons of the same release are named, and a pure-Python project's sdist is not "no
+wheel". Over a made-up snapshot (tests/fixtures/wheels/index) and the real WH001 rule:
+
+- `purelib`: 0.9.0 sdist only; 1.0.0 and 1.1.0 ship only py3-none-any wheels;
+- `native`: 0.9.0 sdist only; 1.0.0 arm64 wheels for cp39/cp310 (Linux cp311);
+  1.1.0 arm64 cp311; 2.0.0 Linux only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import REPO, write_tree
+from lint_env import resolve, snapshot
+from lint_env.api import Project
+from lint_env.config import Config
+
+INDEX = REPO / "tests" / "fixtures" / "wheels" / "index"
+
+
+@pytest.fixture(autouse=True)
+def fake_snapshot(monkeypatch):
+    def forget():
+        snapshot.load_package.cache_clear()
+        snapshot.snapshot_packages.cache_clear()
+        resolve.clear_caches()
+
+    monkeypatch.setattr(snapshot, "index_dir", lambda: INDEX)
+    forget()
+    yield
+    forget()
+
+
+def wh001(tmp_path: Path, text: str, target="macos-arm64", python="3.11"):
+    write_tree(tmp_path, {"requirements.txt": text})
+    project = Project(tmp_path, Config(targets=(target,), python=python))
+    return [f for f in project.check([tmp_path]).findings if f.code == "WH001"]
+
+
+def test_pure_python_flag_is_derived():
+    assert snapshot.load_package("purelib").pure_python is True
+    assert snapshot.load_package("native").pure_python is False
+
+
+def test_pure_python_sdist_is_not_no_wheel(tmp_path):
+    assert wh001(tmp_path, "purelib==0.9.0\n") == []
+    assert wh001(tmp_path, "purelib==0.9.0\n", target="windows-x86_64") == []
+
+
+def test_native_sdist_is_still_a_source_build_warning(tmp_path):
+    (f,) = wh001(tmp_path, "native==0.9.0\n")
+    assert f.severity.value == "warning"
+    assert "the nearest newer release with one is 1.1.0" in f.message
+
+
+def test_hint_points_forwards_and_names_other_pythons(tmp_path):
+    (f,) = wh001(tmp_path, "native==1.0.0\n")
+    assert f.severity.value == "error"
+    assert f.message == (
+        "native ==1.0.0 has no wheel for macOS arm64 / Python 3.11; the nearest newer"
+        " release with one is 1.1.0; 1.0.0 has macOS arm64 wheels for Python 3.9–3.10"
+    )
+    assert [fix.description for fix in f.fixes] == ["Change to native>=1.1.0"]
+
+
+def test_newest_older_only_when_no_newer_release_has_one(tmp_path):
+    (f,) = wh001(tmp_path, "native==2.0.0\n")
+    assert "no newer release has one; the newest older one is 1.1.0" in f.message
+    assert [fix.description for fix in f.fixes] == ["Change to native<=1.1.0"]
+
+
+def test_never_the_first_wheel_ever_when_it_is_older(tmp_path):
+    # Python 3.10: 1.0.0 has a wheel, 1.1.0 and 2.0.0 do not; the old message said
+    # "first version with one: 1.0.0" for a pin of 2.0.0
+    (f,) = wh001(tmp_path, "native>=1.1\n", python="3.10")
+    assert "nearest newer" not in f.message
+    assert "the newest older one is 1.0.0" in f.message
