@@ -470,3 +470,18 @@ def test_editor_checks_see_the_project_finding_at_its_first_place_only(project):
     assert [(r.path.name, r.span.line) for r in f.related] == [("b.py", 0)]
     p.set_overlay(root / "requirements.txt", "numpy\ntorch\n")  # declared in the editor
     assert p.check_file(root / "a.py") == []
+
+
+def test_setup_py_reads_requirement_files_only_inside_its_folder(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "reqs.txt").write_text("torch\n")
+    root = project(
+        {
+            "setup.py": f"setup(install_requires=open({str(outside / 'reqs.txt')!r}).read()"
+            ".splitlines(), tests_require=open('../reqs.txt').readlines())\n",
+            "requirements.txt": "numpy\n",
+            "train.py": "import torch\n",
+        }
+    )
+    (root.parent / "reqs.txt").write_text("torch\n")
+    assert _codes(_check(root)) == [("IM001", "train.py", 0)]

@@ -62,13 +62,23 @@ def _dependency(text: str, span: Span, group: str | None) -> Dependency | None:
     )
 
 
-def _read_requirement_file(path: Path, group: str | None, out: list[Dependency]) -> None:
-    """Requirements read by setup.py from a file: declared as that file's lines."""
+def _read_requirement_file(
+    folder: Path, name: str, group: str | None, out: list[Dependency]
+) -> None:
+    """Requirements read by setup.py from a file: declared as that file's lines. Only a
+    file inside the setup.py's own folder is read (never an absolute path, `..` or a
+    link out of it)."""
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts:
+        return
+    path = folder / rel
     try:
+        if not path.resolve().is_relative_to(folder.resolve()):
+            return
         if not path.is_file() or path.stat().st_size > _MAX_FILE:
             return
         text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
+    except (OSError, ValueError):
         return
     for i, line in enumerate(split_lines(text)):
         dep = _dependency(line, Span.on_line(i, 0, len(line)), group)
@@ -98,7 +108,7 @@ class _SetupReader:
             return
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if _REQ_FILE_RX.match(node.value) and "\n" not in node.value:
-                _read_requirement_file(self.folder / node.value, group, out)
+                _read_requirement_file(self.folder, node.value, group, out)
                 return
             for line in node.value.splitlines():
                 dep = _dependency(line, _span(node), group)
@@ -125,7 +135,7 @@ class _SetupReader:
         for sub in ast.walk(node):
             if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
                 if _REQ_FILE_RX.match(sub.value):
-                    _read_requirement_file(self.folder / sub.value, group, out)
+                    _read_requirement_file(self.folder, sub.value, group, out)
             elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
                 fn = self.functions.get(sub.func.id)
                 if fn is not None and depth < 4:
@@ -135,7 +145,7 @@ class _SetupReader:
                             and isinstance(inner.value, str)
                             and _REQ_FILE_RX.match(inner.value)
                         ):
-                            _read_requirement_file(self.folder / inner.value, group, out)
+                            _read_requirement_file(self.folder, inner.value, group, out)
             elif isinstance(sub, ast.Name) and sub is not node and sub.id in self.names:
                 self.strings(self.names[sub.id], group, out, depth + 1)
 
@@ -239,7 +249,7 @@ def parse_setup_cfg(path: Path, text: str) -> Document:
             item = item.strip()
             if item.startswith("file:"):
                 for name in item[5:].split(","):
-                    _read_requirement_file(path.parent / name.strip(), group, doc.dependencies)
+                    _read_requirement_file(path.parent, name.strip(), group, doc.dependencies)
                 continue
             dep = _dependency(item, line_of(item), group) if item else None
             if dep is not None:
