@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -138,7 +139,9 @@ class Engine:
         """The target Python for a document, and why (see resolve.declared_python)."""
         if self.config.python:
             return self.config.python, None
-        for pdoc in (doc, *self.project_documents(doc.path)):
+        # the project's declarations are read only when the file itself names no Python
+        others = (d for pdocs in [None] for d in self.project_documents(doc.path))
+        for pdoc in itertools.chain((doc,), others):
             if pdoc.python:
                 found = declared_python(pdoc.python[0], conda=pdoc.kind is Kind.CONDA)
                 if found:
@@ -430,8 +433,11 @@ class Engine:
             files = list(found.files)
             errors = list(found.errors)
         files = self._with_includes(files)
-        # Imports are read for the whole project (rules said once per project need them).
-        code = sorted({p for p in [*files, *self._walked()] if detect_kind(p) in _CODE_KINDS})
+        # Imports are read for the whole project when code is checked (rules said once
+        # per project need them); checking dependency files alone reads no code.
+        code = [p for p in files if detect_kind(p) in _CODE_KINDS]
+        if code:
+            code = sorted({*code, *(p for p in self._walked() if detect_kind(p) in _CODE_KINDS)})
         if len(code) > 1:
             from .import_scan import scan
 
@@ -442,12 +448,12 @@ class Engine:
         for path in files:  # resolved by _with_includes
             findings.extend(self.check_document(self.document(path, resolved=True)))
         findings.sort(key=lambda f: f.sort_key)
-        model = self.project_model()
+        dep_files = sum(1 for p in files if detect_kind(p, explicit=True) in _DEP_KINDS)
         return CheckResult(
             findings=findings,
             files=files,
             errors=errors,
-            declarations=len(model.declarations),
+            declarations=dep_files or len(self.project_model().declarations),
             code_files=sum(1 for p in files if detect_kind(p) in _CODE_KINDS),
         )
 
