@@ -274,12 +274,15 @@ def _shadow_places(rule: Rule, ctx: Context, check: str) -> dict[tuple[Path, str
     out: dict[tuple[Path, str], list] = {}
     ml = set(rule.params["modules"])
     loads = stdlib_loaded_by() if check == "stdlib" else {}
+    shadows: dict[tuple[Path, str], Path | None] = {}
     for doc in view.code_documents():
         folder = doc.path.parent
         if not model.is_script_folder(folder):
             continue
         imports = _live_doc(doc)
         if check == "stdlib":
+            if not any(i.top in loads for i in imports):
+                continue
             present = _names_here(folder)
             for imp in imports:
                 for name in loads.get(imp.top, ()):
@@ -291,8 +294,11 @@ def _shadow_places(rule: Rule, ctx: Context, check: str) -> dict[tuple[Path, str
             top = imp.top
             if top not in ml:
                 continue
-            local = _local_shadow(folder, top, doc.path)
-            if local is None:
+            key = (folder, top)
+            if key not in shadows:
+                shadows[key] = _local_shadow(folder, top, None)
+            local = shadows[key]
+            if local is None or local == doc.path:
                 continue
             dists = mapped_distributions(top) or (canonical(top),)
             if own & set(dists) or canonical(top) in own:
@@ -331,7 +337,7 @@ def _live_doc(doc) -> list[Import]:
     return [i for i in doc.imports if i.level == 0 and i.module and not i.type_checking]
 
 
-def _local_shadow(folder: Path, module: str, importer: Path) -> Path | None:
+def _local_shadow(folder: Path, module: str, importer: Path | None) -> Path | None:
     """A module or regular package in ``folder`` that Python finds before site-packages
     (a namespace folder does not: a regular package later on sys.path wins over it)."""
     candidate = folder / f"{module}.py"
@@ -411,9 +417,12 @@ def _fact_places(rule: Rule, ctx: Context) -> list:
     if places is None:
         places = []
         model = view.model
+        tops = {m.split(".", 1)[0] for m in rule.params["modules"]}
         for doc in view.code_documents():
             in_package = not model.is_script_folder(doc.path.parent)
             for imp in _live_doc(doc):
+                if imp.top not in tops:
+                    continue
                 if imp.top in model.first_party or _optional(doc, imp, in_package):
                     continue  # Theano's own repository imports itself
                 line = doc.line_text(imp.span)
