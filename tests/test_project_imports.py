@@ -485,3 +485,12 @@ def test_setup_py_reads_requirement_files_only_inside_its_folder(project, tmp_pa
     )
     (root.parent / "reqs.txt").write_text("torch\n")
     assert _codes(_check(root)) == [("IM001", "train.py", 0)]
+
+
+def test_a_lockfile_declares_what_it_locks(project):
+    lock = (
+        'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "torch"\n'
+        'version = "2.5.1"\nsource = { registry = "https://example.org/simple" }\n'
+    )
+    root = project({"uv.lock": lock, "requirements.txt": "numpy\n", "train.py": "import torch\n"})
+    assert _codes(_check(root)) == []

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .model import Dependency, Document, Kind
 
-DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)
+DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT, Kind.LOCK)  # lockfiles list all
 CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)
 _CODE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
