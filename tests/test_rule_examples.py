@@ -23,7 +23,12 @@ CASES = [
 
 
 def _config(rule: Rule, ex: Example) -> Config:
-    return Config(targets=(ex.target or rule.targets[0],), python=ex.python, root=None)
+    return Config(
+        targets=(ex.target or rule.targets[0],),
+        python=ex.python,
+        root=None,
+        extend_select=(rule.code,) if rule.opt_in else (),
+    )
 
 
 def _runtime_codes(ex: Example) -> set[str]:

@@ -20,6 +20,8 @@ class CheckResult:
     findings: list[Finding]
     files: list[Path] = field(default_factory=list)  # every file that was checked
     errors: list[str] = field(default_factory=list)  # one-line problems with paths given
+    declarations: int = -1  # dependency files the project model found (-1: not known)
+    code_files: int = 0  # .py files and notebooks among ``files``
 
 
 class Project:

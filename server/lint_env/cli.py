@@ -226,6 +226,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         color=args.output_file is None and _color(args, stream),
         fixed=fixed,
         absolute=args.absolute_paths,
+        no_dependency_files=result.declarations == 0,
+        code_files=result.code_files,
     )
     text = render(args.format, findings, ctx)
     if args.output_file is not None:

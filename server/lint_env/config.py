@@ -48,6 +48,15 @@ class Config:
                     return False
         return True
 
+    def selects_explicitly(self, code: str) -> bool:
+        """Is an opt-in rule (off by default) turned on? Only by naming it, or a prefix
+        of at least three characters (``IM1``), in select or extend-select; ``ALL`` and
+        a bare family (``IM``) do not turn on opt-in rules."""
+        return any(
+            len(p) >= 3 and p != "ALL" and code.startswith(p)
+            for p in self.select + self.extend_select
+        )
+
     def merged(self, **overrides: Any) -> Config:
         """A copy with the given fields replaced; None values leave a field as it is."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sources import detect_kind
+from .model import Kind
+from .sources import sniff_kind
 
 ALWAYS_SKIP = frozenset(
     {
@@ -241,6 +242,9 @@ class _Walker:
             except OSError:
                 continue
             if is_dir:
+                if name == "build" and not is_virtualenv(entry.path, name):
+                    self.dependency_files_in(entry.path, rules, rel)
+                    continue
                 if _skipped_name(name) or is_virtualenv(entry.path, name):
                     continue
                 if rel is not None and (is_ignored(rules, rel, True) or self.excluded(rel, True)):
@@ -252,8 +256,33 @@ class _Walker:
                     continue
             except OSError:
                 continue
-            if detect_kind(Path(entry.path)) is None:
+            if sniff_kind(Path(entry.path)) is None:
                 continue
+            if rel is not None and (is_ignored(rules, rel, False) or self.excluded(rel, False)):
+                continue
+            self.result.files.append(Path(entry.path))
+
+    def dependency_files_in(self, folder: str, rules: list[Pattern], base_rel: str | None) -> None:
+        """A build folder is output, except for the dependency files projects keep there
+        (``build/test-requirements.txt``): those, directly in it, are found."""
+        if base_rel is not None and (
+            is_ignored(rules, base_rel, True) or self.excluded(base_rel, True)
+        ):
+            return
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                if not entry.is_file():
+                    continue
+            except OSError:
+                continue
+            if sniff_kind(Path(entry.path)) not in (Kind.REQUIREMENTS, Kind.CONDA):
+                continue
+            rel = self.rel_child(base_rel, entry.name)
             if rel is not None and (is_ignored(rules, rel, False) or self.excluded(rel, False)):
                 continue
             self.result.files.append(Path(entry.path))

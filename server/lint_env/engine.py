@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -12,20 +13,12 @@ from .checks import Context, kind_checks
 from .config import Config
 from .fixcheck import rule_mentions, verified
 from .model import Dependency, Document, Finding, Kind, Problem, Severity
+from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, parse_text, read_document
 from .suppress import is_suppressed
 from .target import Target
-
-_PROJECT_FILES = (
-    "pyproject.toml",
-    "requirements*.txt",
-    "requirements*.in",
-    "requirements/*.txt",
-    "environment*.yml",
-    "environment*.yaml",
-)
 
 
 class Engine:
@@ -36,8 +29,12 @@ class Engine:
         self._overlays: dict[Path, str] = {}
         self._docs: dict[Path, tuple[object, Document]] = {}
         self._checks = kind_checks()
-        self._project: list[Document] | None = None
-        self._local_modules: frozenset[str] | None = None
+        self._model: ProjectModel | None = None
+        self._view: ProjectView | None = None
+        self._walk: list[Path] | None = None  # the discovery walk of the root, resolved
+        self._walk_set: frozenset[Path] = frozenset()
+        self._model_paths: frozenset[Path] = frozenset()
+        self._focus: frozenset[Path] | None = None  # the files a check_paths run reports on
 
     # --- documents -------------------------------------------------------------------
 
@@ -48,9 +45,12 @@ class Engine:
         else:
             self._overlays[path] = text
         self._docs.pop(path, None)
-        self._project = None
-        if path.suffix == ".py" or path.is_dir():
-            self._local_modules = None
+        self._view = None
+        kind = detect_kind(path)
+        if kind is None or kind not in _CODE_KINDS or path.name == "setup.py":
+            self._model = None
+        elif self._model is not None and path not in self._model_paths:
+            self._model = None  # a new code file: first-party names may change
 
     def document(self, path: Path, kind: Kind | None = None, *, resolved: bool = False) -> Document:
         """The parsed document (cached until the file or its overlay changes). Documents
@@ -87,31 +87,61 @@ class Engine:
 
     # --- the project around a file ---------------------------------------------------
 
-    def project_documents(self) -> list[Document]:
-        """The project's dependency declarations: files at the root (and requirements/)."""
-        if self._project is None:
-            paths: set[Path] = set()
-            for pattern in _PROJECT_FILES:
-                paths.update(p.resolve() for p in self.root.glob(pattern) if p.is_file())
-            paths.update(
-                p for p in self._overlays if p.parent == self.root and detect_kind(p) in _DEP_KINDS
-            )
-            docs = [self.document(p) for p in sorted(paths)]
-            self._project = [d for d in docs if d.kind in _DEP_KINDS]
-        return self._project
+    def _walked(self) -> list[Path]:
+        if self._walk is None:
+            from .discovery import discover
+
+            found = discover([self.root], self.root, self.config.exclude)
+            self._walk = [p.resolve() for p in found.files]
+            self._walk_set = frozenset(self._walk)
+        return self._walk
+
+    def project_model(self) -> ProjectModel:
+        """What the project declares and what its own modules are (see project_model)."""
+        if self._model is None:
+            files = list(self._walked())
+            files += [p for p in self._overlays if p not in self._walk_set and self._inside(p)]
+            self._model = build_model(self.root, files, self.document)
+            self._model_paths = frozenset(self._model.code_files)
+            self._view = None
+        return self._model
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            path.relative_to(self.root)
+        except ValueError:
+            return False
+        return detect_kind(path) is not None
+
+    def project_view(self) -> ProjectView:
+        """The model with the project's code documents, for rules said once per project."""
+        model = self.project_model()
+        if self._view is None:
+            self._view = ProjectView(model, self.document, self._focus)
+        return self._view
+
+    def project_documents(self, path: Path | None = None) -> list[Document]:
+        """The dependency declarations that serve ``path`` (every one when None)."""
+        model = self.project_model()
+        if path is None:
+            return [d.doc for d in model.declarations]
+        folder = str(path.parent)
+        return [
+            d.doc
+            for d in model.declarations
+            if folder == d.scope or folder.startswith(d.scope.rstrip(os.sep) + os.sep)
+        ]
 
     def local_modules(self) -> frozenset[str]:
-        if self._local_modules is None:
-            from .import_map import local_modules
-
-            self._local_modules = frozenset(local_modules(self.root))
-        return self._local_modules
+        return self.project_model().first_party
 
     def _python_for(self, doc: Document) -> tuple[str | None, str | None]:
         """The target Python for a document, and why (see resolve.declared_python)."""
         if self.config.python:
             return self.config.python, None
-        for pdoc in (doc, *self.project_documents()):
+        # the project's declarations are read only when the file itself names no Python
+        others = (d for pdocs in [None] for d in self.project_documents(doc.path))
+        for pdoc in itertools.chain((doc,), others):
             if pdoc.python:
                 found = declared_python(pdoc.python[0], conda=pdoc.kind is Kind.CONDA)
                 if found:
@@ -214,11 +244,16 @@ class Engine:
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
             self._gather(doc, (doc.path,), set(), gathered)
-        project_docs = self.project_documents() if doc.kind in _CODE_KINDS else []
-        declared = frozenset(
-            d.name for pd in project_docs for d in pd.dependencies if not d.constraint_only
-        )
+        code = doc.kind in _CODE_KINDS
+        project_docs = self.project_documents(doc.path) if code else []
+        declared = self.project_model().declared_for(doc.path, doc) if code else frozenset()
+        view = self.project_view() if code else None
+        from .project_model import meant_for
+
+        meant = meant_for(doc.path) if doc.kind in _DEP_KINDS else None
         for platform in self.config.targets:
+            if meant is not None and platform.split("-", 1)[0] not in meant:
+                continue  # `requirements-cuda.txt` is not for macOS: nothing to check there
             target = Target(platform, py, py_note)
 
             def for_target(
@@ -228,6 +263,8 @@ class Engine:
                 target: Target = target,
             ) -> list[Finding]:
                 ctx = self._context(d, target, gathered, project_docs, declared)
+                ctx.project = view
+                ctx.config_enabled = self._enabled_here(d, target.platform)
                 if lines is not None:  # a re-check only asks about these lines
                     ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
                 pip_ctx = _pip_section(ctx)
@@ -235,13 +272,15 @@ class Engine:
                 for rule in self.rules:
                     if rule.kind in ("problem", "runtime"):
                         continue
-                    if rule.applies(target.platform, d.kind):
+                    if self._applies(rule, target.platform, d):
                         use = ctx
                     elif pip_ctx is not None and rule.applies(target.platform, Kind.REQUIREMENTS):
                         use = pip_ctx  # a requirements rule judges the pip: section
                     else:
                         continue
                     if not self.config.enabled(rule.code, d.path):
+                        continue
+                    if rule.opt_in and not self.config.selects_explicitly(rule.code):
                         continue
                     if names is not None and not rule_mentions(rule, names):
                         continue
@@ -252,7 +291,8 @@ class Engine:
                     # judged on one Python of a range: `--fix` must not rewrite the file
                     # for every other Python the project supports; the user may pick it
                     found = [_unsafe(f) for f in found]
-                return self._yield_to_specific(found)
+                found = self._yield_to_specific(found)
+                return self._one_per_line(found) if d.kind in _CODE_KINDS else found
 
             def recheck(d: Document, names, lines, for_target=for_target) -> list[Finding]:
                 problems = [self._problem_finding(d, p) for p in d.problems]
@@ -262,6 +302,40 @@ class Engine:
             # is not offered (fixcheck.py)
             findings.extend(verified(doc, for_target(doc), recheck))
         return self._finish(doc, findings)
+
+    def _enabled_here(self, doc: Document, platform: str):
+        def enabled(code: str) -> bool:
+            rule = self.rules.get(code)
+            return (
+                rule is not None
+                and self._applies(rule, platform, doc)
+                and self.config.enabled(code, doc.path)
+                and (not rule.opt_in or self.config.selects_explicitly(code))
+            )
+
+        return enabled
+
+    @staticmethod
+    def _applies(rule, platform: str, doc: Document) -> bool:
+        """A notebook's install cells are requirement lines: the requirements rules run
+        on them (and the conda rules on `%conda install` lines)."""
+        if rule.applies(platform, doc.kind):
+            return True
+        if doc.kind is Kind.NOTEBOOK and doc.dependencies and platform in rule.targets:
+            return Kind.REQUIREMENTS in rule.files or Kind.CONDA in rule.files
+        return False
+
+    def _one_per_line(self, found: list[Finding]) -> list[Finding]:
+        """Findings of two import rules about the same line merge into the more specific
+        one: an undeclared-import finding gives way to any other rule there (IM004 says
+        more about `import theano` than "not declared" does)."""
+
+        def generic(f: Finding) -> bool:
+            rule = self.rules.get(f.code)
+            return rule is not None and rule.kind == "import-undeclared"
+
+        lines = {(f.span.cell, f.span.line) for f in found if not generic(f)}
+        return [f for f in found if not generic(f) or (f.span.cell, f.span.line) not in lines]
 
     def _yield_to_specific(self, found: list[Finding]) -> list[Finding]:
         """The generic "no wheel for the target" rule (a `wheel` rule over every package of
@@ -350,20 +424,38 @@ class Engine:
     def check_paths(self, paths: Sequence[Path]) -> CheckResult:
         from .discovery import discover
 
-        found = discover([Path(p) for p in paths], self.root, self.config.exclude)
-        files = list(found.files)
-        errors = list(found.errors)
+        whole = [Path(p).resolve() for p in paths] == [self.root]
+        if whole:
+            files = list(self._walked())
+            errors: list[str] = []
+        else:
+            found = discover([Path(p) for p in paths], self.root, self.config.exclude)
+            files = list(found.files)
+            errors = list(found.errors)
         files = self._with_includes(files)
+        # Imports are read for the whole project when code is checked (rules said once
+        # per project need them); checking dependency files alone reads no code.
         code = [p for p in files if detect_kind(p) in _CODE_KINDS]
+        if code:
+            code = sorted({*code, *(p for p in self._walked() if detect_kind(p) in _CODE_KINDS)})
         if len(code) > 1:
             from .import_scan import scan
 
             self.adopt(scan(code, None))
+        self._focus = None if whole else frozenset(p.resolve() for p in files)
+        self._view = None
         findings: list[Finding] = []
         for path in files:  # resolved by _with_includes
             findings.extend(self.check_document(self.document(path, resolved=True)))
         findings.sort(key=lambda f: f.sort_key)
-        return CheckResult(findings=findings, files=files, errors=errors)
+        dep_files = sum(1 for p in files if detect_kind(p, explicit=True) in _DEP_KINDS)
+        return CheckResult(
+            findings=findings,
+            files=files,
+            errors=errors,
+            declarations=dep_files or len(self.project_model().declarations),
+            code_files=sum(1 for p in files if detect_kind(p) in _CODE_KINDS),
+        )
 
     def _with_includes(self, files: list[Path]) -> list[Path]:
         """Requirement files reached through -r/-c are checked too (once each)."""

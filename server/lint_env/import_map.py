@@ -92,7 +92,8 @@ def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
 
     path = Path(__file__).resolve().parent / "data" / "import_names.toml"
     with path.open("rb") as fh:
-        table = tomllib.load(fh)["imports"]
+        data = tomllib.load(fh)
+    table = data["imports"]
     forward: dict[str, tuple[str, ...]] = {}
     reverse: dict[str, list[str]] = {}
     for module, dists in table.items():
@@ -101,6 +102,64 @@ def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
         for dist in names:
             reverse.setdefault(dist, []).append(module)
     return forward, {d: tuple(m) for d, m in reverse.items()}
+
+
+def _toml(name: str) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - 3.10 only
+        import tomli as tomllib
+
+    path = Path(__file__).resolve().parent / "data" / name
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def _brings() -> dict[str, frozenset[str]]:
+    """Distribution -> every distribution it always installs (transitively)."""
+    direct: dict[str, set[str]] = {}
+    for table in (
+        _toml("requires.toml").get("requires", {}),
+        _toml("import_names.toml").get("brings", {}),
+    ):
+        for k, v in table.items():
+            direct.setdefault(canonical(k), set()).update(canonical(x) for x in v)
+    closed: dict[str, frozenset[str]] = {}
+    for dist in direct:
+        seen: set[str] = set()
+        todo = list(direct[dist])
+        while todo:
+            d = todo.pop()
+            if d not in seen:
+                seen.add(d)
+                todo.extend(direct.get(d, ()))
+        closed[dist] = frozenset(seen)
+    return closed
+
+
+def with_brought(declared: Iterable[str]) -> frozenset[str]:
+    """``declared`` plus what those distributions always install."""
+    out = set(declared)
+    table = _brings()
+    for d in list(out):
+        out |= table.get(d, frozenset())
+    return frozenset(out)
+
+
+@cache
+def _conda_table() -> dict[str, str]:
+    return {canonical(k): v for k, v in _toml("conda_names.toml").get("conda", {}).items()}
+
+
+def conda_to_pypi(name: str) -> str | None:
+    """The PyPI distribution a conda package installs (None when it installs no Python
+    distribution: compilers, CUDA runtimes, native libraries)."""
+    canon = canonical(name)
+    hit = _conda_table().get(canon)
+    if hit is None:
+        return canon
+    return canonical(hit) if hit else None
 
 
 def distributions_for(module: str) -> tuple[str, ...]:
@@ -227,3 +286,15 @@ def clear_caches() -> None:
     """Forget what was learned about local files (the editor calls this on changes)."""
     local_modules.cache_clear()
     _names_in.cache_clear()
+
+
+def mapped_distributions(module: str) -> tuple[str, ...]:
+    """Like :func:`distributions_for`, but only from the table: () for a name the table
+    does not know (no guess from the import name, which may be an unrelated project)."""
+    forward, _ = _tables()
+    parts = module.split(".")
+    for i in range(len(parts), 0, -1):
+        hit = forward.get(".".join(parts[:i]))
+        if hit is not None:
+            return hit
+    return ()

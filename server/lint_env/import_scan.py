@@ -25,14 +25,14 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .model import Document, Import, Kind, Problem, Span
+from .model import Dependency, Document, Import, Include, Kind, Problem, Span
 from .sources import detect_kind, parse_text, read_document
 from .sources.imports import PARSER_VERSION
 from .sources.text import MAX_BYTES, looks_binary
 
 POOL_THRESHOLD = 200  # uncached files before a process pool pays for its start-up
 _CHUNK = 32
-_FORMAT = 1  # of the stored rows (bump with PARSER_VERSION changes or layout changes)
+_FORMAT = 4  # of the stored rows (bump with PARSER_VERSION changes or layout changes)
 _CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)
 
 
@@ -85,7 +85,18 @@ def _pack(doc: Document) -> bytes:
             if p.code != "LE005"  # decoding problems are added by read_document again
         )
         cells = None if doc.cells is None else tuple(tuple(c) for c in doc.cells)
-        return marshal.dumps((imports, problems, cells))
+        # install cells (`!pip install …`) are the notebook's dependencies
+        deps = tuple(
+            (
+                _span_t(d.span), _span_t(d.name_span), d.name, d.raw, d.specifier,
+                _span_t(d.specifier_span), d.extras, d.marker, d.url, d.editable,
+                d.source, d.channel, d.build, d.group, d.constraint_only,
+            )
+            for d in doc.dependencies
+        )  # fmt: skip
+        includes = tuple((i.target, _span_t(i.span), i.constraint) for i in doc.includes)
+        python = None if doc.python is None else (doc.python[0], _span_t(doc.python[1]))
+        return marshal.dumps((imports, problems, cells, deps, includes, python))
     return marshal.dumps((imports,))
 
 
@@ -101,6 +112,26 @@ def _unpack(blob: bytes, doc: Document) -> None:
             Problem(Span(a, b, c, d, cell), msg, code) for a, b, c, d, cell, msg, code in row[1]
         ]
         doc.cells = None if row[2] is None else [list(c) for c in row[2]]
+        doc.dependencies = [
+            Dependency(
+                name=n, span=_span_of(s), name_span=_span_of(ns), raw=raw, specifier=spec,
+                specifier_span=_span_of(ss), extras=tuple(ex), marker=mk, url=url,
+                editable=ed, source=src, channel=ch, build=bd, group=gr, constraint_only=co,
+            )
+            for s, ns, n, raw, spec, ss, ex, mk, url, ed, src, ch, bd, gr, co in row[3]
+        ]  # fmt: skip
+        doc.includes = [Include(t, _span_of(s), c) for t, s, c in row[4]]
+        doc.python = None if row[5] is None else (row[5][0], _span_of(row[5][1]))
+
+
+def _span_t(span: Span | None) -> tuple | None:
+    if span is None:
+        return None
+    return (span.line, span.col, span.end_line, span.end_col, span.cell)
+
+
+def _span_of(t: tuple | None) -> Span | None:
+    return None if t is None else Span(*t)
 
 
 # --- the cache ------------------------------------------------------------------------

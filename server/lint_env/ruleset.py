@@ -114,19 +114,28 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         (Kind.CONDA,),
     ),
     "import-undeclared": (
-        {"ignore": (_STR_LIST, False)},
-        frozenset({"module", "distributions"}),
+        {"ignore": (_STR_LIST, False), "which": ((str,), False)},
+        frozenset({"module", "distributions", "distribution", "files"}),
         CODE_FILES,
     ),
-    "import-shadow": ({"modules": (_STR_LIST, True)}, frozenset({"module", "local"}), CODE_FILES),
+    "import-shadow": (
+        {"modules": (_STR_LIST, True), "check": ((str,), False)},
+        frozenset({"module", "local", "importer"}),
+        CODE_FILES,
+    ),
     "import-mix": (
         {"a": ((str,), True), "b": ((str,), True), "when": ((dict,), False)},
         frozenset({"a", "b"}),
         CODE_FILES,
     ),
     "import": (
-        {"modules": (_STR_LIST, True), "when": ((dict,), False), "unless": ((dict,), False)},
-        frozenset({"module"}),
+        {
+            "modules": (_STR_LIST, True),
+            "when": ((dict,), False),
+            "unless": ((dict,), False),
+            "scope": ((str,), False),
+        },
+        frozenset({"module", "files"}),
         CODE_FILES,
     ),
     "lock": ({"check": ((str,), True)}, frozenset({"version", "environments"}), (Kind.LOCK,)),
@@ -176,6 +185,7 @@ class Rule:
     params: dict[str, Any]
     examples: tuple[Example, ...]
     source: Path
+    opt_in: bool = False  # off unless selected by code (`extend-select = ["IM101"]`)
 
     @property
     def url(self) -> str | None:
@@ -361,7 +371,7 @@ def _rule(path: Path, index: int, raw: Any) -> Rule:
         raise RuleError(f"{where}: must be a table")
     known = {
         "code", "name", "kind", "severity", "targets", "files", "basis", "summary",
-        "message", "explanation", "references", "params", "examples",
+        "message", "explanation", "references", "params", "examples", "opt-in",
     }  # fmt: skip
     for key in raw:
         if key not in known:
@@ -451,6 +461,9 @@ def _rule(path: Path, index: int, raw: Any) -> Rule:
             raise err(f"params.{key}", f"required by kind {kind!r}")
     _check_params(kind, params, err)
     examples = _examples(raw.get("examples", []), err, kind)
+    opt_in = raw.get("opt-in", False)
+    if not isinstance(opt_in, bool):
+        raise err("opt-in", "must be true or false")
     return Rule(
         code=code,
         name=name,
@@ -466,6 +479,7 @@ def _rule(path: Path, index: int, raw: Any) -> Rule:
         params=params,
         examples=examples,
         source=path,
+        opt_in=opt_in,
     )
 
 
@@ -492,6 +506,18 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
         raise err("params.replacement", "required when fix = 'replace'")
     if kind == "banned" and params.get("fix") == "marker" and "fix_marker" not in params:
         raise err("params.fix_marker", "required when fix = 'marker'")
+    for key, allowed in (
+        ("which", ("known", "other", "any")),
+        ("scope", ("project", "file")),
+    ):
+        if key in params and params[key] not in allowed:
+            raise err(f"params.{key}", f"must be one of {', '.join(allowed)}")
+    if kind == "import-shadow" and params.get("check", "sibling") not in (
+        "sibling",
+        "self",
+        "stdlib",
+    ):
+        raise err("params.check", "must be one of sibling, self, stdlib")
     if kind == "conda" and params.get("check") not in CONDA_CHECKS:
         raise err("params.check", f"must be one of {', '.join(CONDA_CHECKS)}")
     if kind == "lock" and params.get("check") not in LOCK_CHECKS:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from ..model import Dependency, Document, Finding, Fix, Related, Span, TextEdit
 from ..resolve import admitted, file_kind, in_range
@@ -32,6 +33,8 @@ class Context:
     project_declared: frozenset[str]  # every distribution the project declares (any target)
     root: Path
     local_module_names: Callable[[], frozenset[str]] = field(default=lambda: frozenset())
+    project: Any = None  # a project_model.ProjectView for code files (rules said once per project)
+    config_enabled: Callable[[str], bool] = field(default=lambda code: True)  # rule on here?
 
     def find(self, names: Iterable[str], deps: list[Dependency] | None = None) -> list[Dependency]:
         wanted = set(names)

@@ -15,6 +15,8 @@ class RenderContext:
     color: bool = False
     fixed: int = 0  # how many fixes --fix applied
     absolute: bool = False  # print absolute paths (IDE output filters need them)
+    no_dependency_files: bool = False  # the project has no requirements/environment/pyproject
+    code_files: int = 0  # how many of the files were .py files and notebooks
 
     def rel(self, path: Path) -> str:
         if self.absolute:

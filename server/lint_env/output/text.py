@@ -31,6 +31,12 @@ def render(findings: list[Finding], ctx: RenderContext) -> str:
 def summary(findings: list[Finding], ctx: RenderContext) -> str:
     files = f"{ctx.files} file{'s' if ctx.files != 1 else ''}"
     fixed = f" Fixed {ctx.fixed}." if ctx.fixed else ""
+    if not findings and ctx.no_dependency_files:
+        n = ctx.code_files
+        return (
+            "no requirements, environment or pyproject file found;"
+            f" checked {n} code file{'s' if n != 1 else ''}{fixed}"
+        )
     if not findings:
         return f"All checks passed ({files} checked).{fixed}"
     by = Counter(f.severity for f in findings)

@@ -8,6 +8,7 @@ huge files become a document with a problem instead of an exception.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +17,21 @@ from .text import MAX_BYTES, decode, looks_binary, split_lines
 
 # pip-tools' `*.in` files count only with a requirements-like name or in a requirements/
 # folder: MANIFEST.in and other `.in` templates are not requirement files.
-_REQ_PATTERNS = ("requirements*.txt", "requirements*.in", "constraints*.txt", "constraints*.in")
-_REQ_DIR_PATTERNS = ("requirements/*.txt",)
+_REQ_PATTERNS = (
+    "*requirements*.txt",
+    "*requirements*.in",
+    "*requirements*.pip",
+    "constraints*.txt",
+    "constraints*.in",
+    "*.pip",
+)
+_REQ_DIRS = ("requirements", "requirement", "reqs")
 _CONDA_PATTERNS = ("environment*.yml", "environment*.yaml", "env*.yml", "env*.yaml")
+# A YAML file is a conda environment file when it has a top-level `dependencies:` list
+# (and no keys of other YAML formats: CI workflows, compose files, recipes).
+_CONDA_KEYS_RX = re.compile(r"^dependencies[ \t]*:[ \t]*(?:#.*)?(?:\r?\n)+[ \t]*-", re.M)
+_NOT_CONDA_RX = re.compile(r"^(?:on|jobs|services|steps|package|requirements|build)[ \t]*:", re.M)
+_SNIFF_BYTES = 65536
 
 
 def detect_kind(path: Path, explicit: bool = False) -> Kind | None:
@@ -39,13 +52,35 @@ def detect_kind(path: Path, explicit: bool = False) -> Kind | None:
         return Kind.CONDA
     if any(fnmatch.fnmatch(name, p) for p in _REQ_PATTERNS):
         return Kind.REQUIREMENTS
-    if path.parent.name.lower() == "requirements" and name.endswith((".txt", ".in")):
+    if path.parent.name.lower() in _REQ_DIRS and name.endswith((".txt", ".in", ".pip")):
         return Kind.REQUIREMENTS
     if explicit:
         if name.endswith((".yml", ".yaml")):
             return Kind.CONDA
         return Kind.REQUIREMENTS
     return None
+
+
+def sniff_kind(path: Path) -> Kind | None:
+    """The kind of a file by name, or, for a YAML file of another name, by content: a
+    conda environment file (``install/torch-conda.yml``, ``requirements.yaml``)."""
+    kind = detect_kind(path)
+    if kind is not None:
+        return kind
+    if not path.name.lower().endswith((".yml", ".yaml")):
+        return None
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError:
+        return None
+    text = decode(head).text if not looks_binary(head) or head[:2] in _UTF16_BOMS else ""
+    if _CONDA_KEYS_RX.search(text) and not _NOT_CONDA_RX.search(text):
+        return Kind.CONDA
+    return None
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _parser(kind: Kind) -> Callable[[Path, str], Document]:
@@ -98,6 +133,16 @@ def read_document(path: Path, kind: Kind | None = None, data: bytes | None = Non
     dec = decode(data)
     doc = _parser(kind)(path, dec.text)
     doc.encoding, doc.bom, doc.newline = dec.encoding, dec.bom, dec.newline
+    if dec.encoding.startswith("utf-16") and kind is Kind.CONDA:
+        doc.problems.append(
+            Problem(
+                Span.point(0),
+                "file is UTF-16; pip reads that, but conda cannot read a UTF-16 environment"
+                " file: re-save it as UTF-8 (PowerShell's `>` writes UTF-16: use"
+                " `conda env export | Out-File -Encoding utf8 environment.yml`)",
+                code="LE007",
+            )
+        )
     if dec.lossy and kind is not Kind.NOTEBOOK:
         doc.problems.append(
             Problem(Span.point(0), "file is not valid UTF-8; read as Latin-1", code="LE005")

@@ -685,6 +685,7 @@ def parse_notebook(path: Path, text: str) -> Document:
     if cells is None:
         doc.problems.append(Problem(Span.point(0), "not a Jupyter notebook: no list of cells"))
         return doc
+    doc.python = _kernel_python(data, cells)
     assert doc.cells is not None
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -693,11 +694,49 @@ def parse_notebook(path: Path, text: str) -> Document:
         source = _cell_source(cell.get(key, cell.get("source", "")))
         cell_lines = split_lines(source)
         doc.cells.append(cell_lines)
+        _install_lines(doc, cell_lines, index)
         masked = _mask_magics(cell_lines)
         if masked is None:
             continue
         doc.imports.extend(find_imports("\n".join(masked), masked, cell=index))
     return doc
+
+
+def _install_lines(doc: Document, cell_lines: list[str], index: int) -> None:
+    """``!pip install`` / ``%conda install`` lines: the notebook's own declarations."""
+    if not any("install" in row for row in cell_lines):
+        return
+    from .notebook_installs import parse_install_line
+
+    for line_no, row in enumerate(cell_lines):
+        if "install" not in row:
+            continue
+        found = parse_install_line(row, line_no, index)
+        if found is not None:
+            deps, includes, problems = found
+            doc.dependencies += deps
+            doc.includes += includes
+            doc.problems += problems
+
+
+def _kernel_python(data: dict, cells: list) -> tuple[str, Span] | None:
+    """The Python the notebook last ran with (nbformat's ``metadata.language_info.version``)
+    as a ``==X.Y.*`` pin: its install cells install into that interpreter."""
+    meta = data.get("metadata")
+    info = meta.get("language_info") if isinstance(meta, dict) else None
+    version = info.get("version") if isinstance(info, dict) else None
+    if not isinstance(version, str) or info.get("name", "python") != "python":
+        return None
+    m = re.match(r"(3)\.(\d{1,2})(?:\.|$)", version.strip())
+    if m is None or int(m.group(2)) < 8:
+        # Older kernels (Colab's 3.6/3.7) say where it last ran, not what it will run
+        # on: CPython for macOS arm64 starts at 3.8, and 3.7 is end-of-life.
+        return None
+    first = next(
+        (i for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"),
+        None,
+    )
+    return f"=={m.group(1)}.{m.group(2)}.*", Span.point(0, 0, first)
 
 
 def _notebook_cells(data: object) -> tuple[list | None, str]:

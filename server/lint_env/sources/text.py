@@ -18,11 +18,32 @@ class Decoded:
     lossy: bool  # True when the bytes were not valid UTF-8
 
 
+_UTF16 = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def looks_binary(data: bytes) -> bool:
+    """NUL bytes mean binary, except in UTF-16 text with a byte-order mark (pip reads
+    requirement files in UTF-16 when they start with one)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return _utf16(data) is None
     return b"\x00" in data[:8192]
 
 
+def _utf16(data: bytes) -> tuple[str, str] | None:
+    for bom, encoding in _UTF16:
+        if data.startswith(bom):
+            try:
+                return data[2:].decode(encoding), encoding
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def decode(data: bytes) -> Decoded:
+    wide = _utf16(data)
+    if wide is not None:
+        text, encoding = wide
+        return Decoded(text, encoding, True, detect_newline(text), False)
     bom = data.startswith(_BOM)
     if bom:
         data = data[len(_BOM) :]
@@ -37,6 +58,10 @@ def decode(data: bytes) -> Decoded:
 
 def encode(text: str, encoding: str, bom: bool) -> bytes:
     data = text.encode(encoding)
+    if encoding == "utf-16-le":
+        return b"\xff\xfe" + data
+    if encoding == "utf-16-be":
+        return b"\xfe\xff" + data
     return _BOM + data if bom else data
 
 
