@@ -46,7 +46,7 @@ rm -rf bundled/libs/bin
 find bundled/libs \( -name '*.so' -o -name '*.pyd' -o -name '*.dylib' \) -delete
 find bundled/libs -name __pycache__ -prune -exec rm -rf {} +
 echo "== bundled server smoke test (site-packages off: the bundle alone)"
-PYTHONPATH="$ext/bundled/libs" "$python" -S scripts/smoke_server.py
+"$python" -S scripts/smoke_server.py --libs "$ext/bundled/libs"
 echo "== package"
 rm -f lint-env.vsix
 npm run package

@@ -94,6 +94,8 @@ def test_packaged_files_are_the_bundle_and_bundled_libs_only():
     assert ignore[0] == "**"
     included = {line.removeprefix("!") for line in ignore if line.startswith("!")}
     assert "dist/extension.js" in included
+    # The server is started through it (never `python -m` in the workspace).
+    assert "launcher/lint_env_launcher.py" in included
     assert "bundled/**" in included
     assert manifest()["main"] == "./dist/extension.js"
 
@@ -101,7 +103,9 @@ def test_packaged_files_are_the_bundle_and_bundled_libs_only():
 def test_server_honours_the_contract_the_extension_relies_on():
     # The extension's initializationOptions are accepted without a warning, the server
     # offers lint-env.validate and jupyter-notebook python cell sync, and a broken
-    # requirements line is reported. .ci/build-vscode.sh runs the same script against
+    # requirements line is reported; started like the extension starts it (the launcher
+    # by absolute path) next to a workspace with hostile yaml.py, fnmatch.py,
+    # packaging/ and lint_env/, none of which may run. .ci/build-vscode.sh runs the same script against
     # the bundled libs with site-packages switched off.
     result = subprocess.run(
         [sys.executable, VSCODE / "scripts" / "smoke_server.py"],

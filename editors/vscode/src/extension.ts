@@ -66,9 +66,9 @@ function launchOptions(current: LintEnvSettings, interpreter: string): LaunchOpt
   return {
     path: current.path,
     interpreter,
+    launcher: path.join(extensionPath, 'launcher', 'lint_env_launcher.py'),
     bundledLibs: fs.existsSync(libs) ? libs : undefined,
-    inheritedPythonPath: process.env.PYTHONPATH,
-    delimiter: path.delimiter,
+    extensionPath,
   };
 }
 
@@ -95,7 +95,7 @@ async function startServer(): Promise<void> {
   const serverOptions: ServerOptions = {
     command: command.command,
     args: command.args,
-    options: { cwd: workspaceResource()?.fsPath, env: serverEnvironment(command) },
+    options: { cwd: command.cwd, env: serverEnvironment(command) },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: documentSelector(),
@@ -216,7 +216,7 @@ function run(command: Command, timeoutMs: number): Promise<string> {
     execFile(
       command.command,
       command.args,
-      { env: serverEnvironment(command), timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 },
+      { cwd: command.cwd, env: serverEnvironment(command), timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
           const detail = String(stderr || error.message).trim().split('\n').pop();

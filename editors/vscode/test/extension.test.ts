@@ -2,7 +2,10 @@
 // module, vscode-languageclient and the two Python extensions' APIs: VS Code itself
 // cannot be downloaded here. The fakes record what the extension asks for.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import Module from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 
 type Listener = (event?: unknown) => void;
@@ -19,7 +22,7 @@ class Emitter {
 }
 
 interface ClientRecord {
-  serverOptions: { command: string; args: string[]; options: { env: Record<string, string> } };
+  serverOptions: { command: string; args: string[]; options: { cwd: string; env: Record<string, string> } };
   clientOptions: {
     initializationOptions: Record<string, unknown>;
     documentSelector: unknown[];
@@ -158,7 +161,9 @@ moduleInternals._load = function (request: string, ...rest: unknown[]) {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const extension = require('../src/extension') as typeof import('../src/extension');
 
-const context = () => ({ extensionPath: '/no/such/extension', subscriptions: [] as { dispose(): unknown }[] });
+// A real, empty folder: lint-env processes run with it as their working directory.
+const extensionFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-env-ext-'));
+const context = () => ({ extensionPath: extensionFolder, subscriptions: [] as { dispose(): unknown }[] });
 let ctx = context();
 
 beforeEach(async () => {
@@ -194,7 +199,10 @@ test('starts the server with the interpreter selected in Python Environments', (
   assert.equal(state.clients.length, 1);
   const { serverOptions, clientOptions } = last();
   assert.equal(serverOptions.command, '/envs/tf/bin/python');
-  assert.deepEqual(serverOptions.args, ['-m', 'lint_env', 'server']);
+  // The launcher by absolute path, in the extension's folder: never `-m` in the workspace.
+  assert.deepEqual(serverOptions.args, [path.join(extensionFolder, 'launcher', 'lint_env_launcher.py'), '--', 'server']);
+  assert.equal(serverOptions.options.cwd, extensionFolder);
+  assert.notEqual(serverOptions.options.cwd, '/work/project');
   // No bundled/libs in this fake extension folder: PYTHONPATH is left alone.
   assert.equal(serverOptions.options.env.PYTHONPATH, process.env.PYTHONPATH);
   assert.deepEqual(clientOptions.initializationOptions, {
