@@ -89,6 +89,16 @@ def test_lockfile_pins_every_dependency_without_registry_urls():
     assert '"resolved"' not in (VSCODE / "package-lock.json").read_text(encoding="utf-8")
 
 
+def test_vsce_package_builds_the_bundle_itself():
+    # `vsce package` runs vscode:prepublish first: a plain `vsce package` (or
+    # `vsce publish`) produces the file `main` names, without a separate build step.
+    scripts = manifest()["scripts"]
+    assert scripts["vscode:prepublish"] == "npm run build"
+    build = scripts["build"].split()
+    assert build[:2] == ["esbuild", "src/extension.ts"]
+    assert f"--outfile={manifest()['main'].removeprefix('./')}" in build
+
+
 def test_packaged_files_are_the_bundle_and_bundled_libs_only():
     ignore = (VSCODE / ".vscodeignore").read_text(encoding="utf-8").split()
     assert ignore[0] == "**"
