@@ -51,8 +51,11 @@ if [[ ! -f "$prefix/.complete" ]]; then
   for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
     tar -czf "$rg_cache/ripgrep-v13.0.0-10-$target.tar.gz" -C "$rg_cache/src" rg
   done
-  (cd "$prefix/node_modules/code-server" && npm_config_user_agent="npm/$(npm --version) node/$(node --version)" sh ./postinstall.sh) >&2
-  [[ -f "$entry" ]] || { log "no $entry after install"; exit 1; }
+  # Now the install scripts, the cache in place: argon2's native module and
+  # code-server's postinstall (npm install of lib/vscode and its extensions).
+  npm rebuild --prefix "$prefix" --foreground-scripts >&2
+  XDG_CONFIG_HOME="$prefix/tmp/config" node "$entry" --version >&2 ||
+    { log "code-server does not start after install"; exit 1; }
   rm -rf "$prefix/tmp"
   touch "$prefix/.complete"
 fi

@@ -12,7 +12,8 @@ given, and runs `lint_env` like `python -m lint_env ARGS`. The extension also st
 it with its own folder, not the workspace, as the working directory.
 
 --check prints one JSON line instead: this interpreter's version and executable, and
-where lint_env would be imported from (null when it is not importable). Standard
+where lint_env is imported from (null when it or what the server needs, pygls and
+lsprotocol, is not importable; "error" says why). Standard
 library only; nothing but the standard library is imported before sys.path is clean.
 """
 
@@ -47,20 +48,25 @@ def check() -> int:
 
     spec = importlib.util.find_spec("lint_env")
     version = None
+    error = None
     if spec is not None:
         try:
             import lint_env
 
             version = getattr(lint_env, "__version__", None)
-        except Exception:
-            spec = None
+            # What `lint-env server` imports: a lint_env without pygls/lsprotocol
+            # (e.g. on PYTHONPATH of another interpreter) cannot run the server.
+            import lint_env.lsp.server
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
     print(
         json.dumps(
             {
                 "python": ".".join(str(n) for n in sys.version_info[:3]),
                 "executable": sys.executable,
-                "lint_env": spec.origin if spec is not None else None,
+                "lint_env": spec.origin if spec is not None and error is None else None,
                 "lint_env_version": version,
+                "error": error,
             }
         )
     )

@@ -9,6 +9,8 @@ export interface CheckReport {
   /** Where lint_env is imported from (with --libs: the bundled copy); null = not importable. */
   lint_env: string | null;
   lint_env_version?: string | null;
+  /** Why lint_env (or what its server imports) could not be imported. */
+  error?: string | null;
 }
 
 export type RunnerSource = InterpreterChoice['source'] | 'python on PATH' | 'lint-env on PATH';
@@ -31,6 +33,7 @@ export function parseCheck(stdout: string): CheckReport | undefined {
       executable: value.executable,
       lint_env: typeof value.lint_env === 'string' ? value.lint_env : null,
       lint_env_version: typeof value.lint_env_version === 'string' ? value.lint_env_version : null,
+      error: typeof value.error === 'string' ? value.error : null,
     };
   } catch {
     return undefined;
@@ -44,7 +47,9 @@ export function unfit(report: CheckReport): string | undefined {
     return `Python ${report.python} (the server needs 3.10+)`;
   }
   if (!report.lint_env) {
-    return `Python ${report.python} without lint_env (not installed there, and no bundled copy)`;
+    return report.error
+      ? `Python ${report.python} cannot import the lint-env server (${report.error})`
+      : `Python ${report.python} without lint_env (not installed there, and no bundled copy)`;
   }
   return undefined;
 }

@@ -36,10 +36,20 @@ test('candidates: selected first; with the bundle PATH pythons before lint-env; 
 
 test('the launcher check: parsed, and unfit below 3.10 or without lint_env', () => {
   const report = parseCheck('noise\n{"python": "3.12.1", "executable": "/p", "lint_env": "/l/lint_env/__init__.py", "lint_env_version": "0.1.0"}\n');
-  assert.deepEqual(report, { python: '3.12.1', executable: '/p', lint_env: '/l/lint_env/__init__.py', lint_env_version: '0.1.0' });
+  assert.deepEqual(report, {
+    python: '3.12.1',
+    executable: '/p',
+    lint_env: '/l/lint_env/__init__.py',
+    lint_env_version: '0.1.0',
+    error: null,
+  });
   assert.equal(unfit(report!), undefined);
   assert.match(unfit({ ...report!, python: '3.9.18' })!, /needs 3\.10/);
   assert.match(unfit({ ...report!, lint_env: null })!, /without lint_env/);
+  assert.match(
+    unfit({ ...report!, lint_env: null, error: "ModuleNotFoundError: No module named 'lsprotocol'" })!,
+    /cannot import the lint-env server \(ModuleNotFoundError: No module named 'lsprotocol'\)/,
+  );
   assert.equal(parseCheck('Traceback ...'), undefined);
   assert.deepEqual(pythonOutcome(undefined, 'spawn ENOENT'), { ok: false, reason: 'spawn ENOENT' });
   assert.match((pythonOutcome('garbage', undefined) as { reason: string }).reason, /did not run/);
