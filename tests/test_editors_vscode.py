@@ -1,6 +1,6 @@
 """VS Code extension manifest: commands, settings, workspace trust, activation and the
 lockfile. (The extension's logic is unit-tested with `node --test` by
-.ci/build-vscode.sh; VS Code itself cannot be downloaded here.)"""
+.ci/build-vscode.sh; the real VS Code run is test_vscode_e2e.py.)"""
 
 from __future__ import annotations
 

@@ -107,11 +107,19 @@ def vscode_run(tmp_path_factory):
     if not (VSCODE / "node_modules" / ".bin" / "vsce").exists():
         run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], cwd=VSCODE, timeout=600)
     vsix = tmp / "lint-env.vsix"
-    # A plain `vsce package`: vscode:prepublish must build dist/extension.js itself.
-    shutil.rmtree(VSCODE / "dist", ignore_errors=True)
+    # A plain `vsce package` of a copy without build outputs (no bundled/libs: the
+    # extension must find a Python with this checkout's lint-env installed itself;
+    # no dist/: vscode:prepublish must build the bundle).
+    source = tmp / "extension-source"
+    shutil.copytree(
+        VSCODE,
+        source,
+        ignore=shutil.ignore_patterns("node_modules", "bundled", "dist", "out", "*.vsix"),
+    )
+    (source / "node_modules").symlink_to(VSCODE / "node_modules", target_is_directory=True)
     run(
         [VSCODE / "node_modules" / ".bin" / "vsce", "package", "--no-dependencies", "-o", vsix],
-        cwd=VSCODE,
+        cwd=source,
         timeout=300,
     )
     env = {
@@ -307,6 +315,7 @@ def test_restart_is_clean_and_the_server_comes_back(vscode_run):
 def test_no_python_extension_the_interpreter_is_found_on_path_and_named(vscode_run):
     window = next(iter(vscode_run["log"].values()))
     assert f"Interpreter: {vscode_run['wrapper']} (python on PATH): Python 3." in window, window
+    assert "bundled" not in window  # the packaged copy has no bundled/libs
     launcher = vscode_run["extension"] / "launcher" / "lint_env_launcher.py"
     assert f"Starting server: {vscode_run['wrapper']} {launcher} -- server" in window, window
     assert f"(in {vscode_run['extension']})" in window

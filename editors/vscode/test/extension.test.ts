@@ -1,6 +1,6 @@
 // The VS Code glue (src/extension.ts, src/python.ts) against fakes of the `vscode`
-// module, vscode-languageclient and the two Python extensions' APIs: VS Code itself
-// cannot be downloaded here. The fakes record what the extension asks for.
+// module, vscode-languageclient and the two Python extensions' APIs (the real VS Code
+// run is tests/test_vscode_e2e.py). The fakes record what the extension asks for.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import Module from 'node:module';
