@@ -27,7 +27,16 @@ interface ClientRecord {
     initializationOptions: Record<string, unknown>;
     outputChannel: { appendLine(line: string): void };
     documentSelector: unknown[];
-    middleware: { executeCommand: (c: string, a: unknown[], n: (c: string, a: unknown[]) => unknown) => unknown };
+    middleware: {
+      executeCommand: (c: string, a: unknown[], n: (c: string, a: unknown[]) => unknown) => unknown;
+      workspace: {
+        configuration: (
+          params: { items: { section?: string }[] },
+          token: unknown,
+          next: (params: unknown, token: unknown) => unknown,
+        ) => Promise<unknown>;
+      };
+    };
   };
   requests: { method: string; params: { command: string; arguments: unknown[] } }[];
   stopped: boolean;
@@ -413,4 +422,13 @@ test('Show Rule reports a failing explain as an error message', async () => {
   await state.commands.get('lintEnv.showRule')!('XX999');
   assert.deepEqual(state.documents, []);
   assert.match(state.errors.join('\n'), /unknown rule XX999/);
+});
+
+test('the server re-reading its settings gets the selected interpreter, not the client-only path', async () => {
+  const answer = await last().clientOptions.middleware.workspace.configuration(
+    { items: [{ section: 'lintEnv' }] },
+    undefined,
+    () => [{ targets: ['linux-x86_64'], interpreter: '', path: [] }],
+  );
+  assert.deepEqual(answer, [{ targets: ['linux-x86_64'], interpreter: '/envs/tf/bin/python' }]);
 });
