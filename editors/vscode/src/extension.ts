@@ -184,7 +184,7 @@ async function startServer(): Promise<void> {
     void vscode.window
       .showErrorMessage(
         'lint-env: no Python 3.10+ with lint-env found. Set lintEnv.interpreter or lintEnv.path, ' +
-          'or install lint-env (pipx install lint-env).',
+          'or install lint-env so that lint-env or python3 on PATH has it.',
         'Show Log',
       )
       .then((choice) => choice && log.show());
@@ -210,8 +210,6 @@ async function startServer(): Promise<void> {
     outputChannel: clientChannel(),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: {
-      // The server's own lint-env.validate (e.g. from a code action) runs an
-      // interpreter too: refuse it in Restricted Mode like the palette command.
       // The server re-reads its settings with workspace/configuration: answer with the
       // interpreter the user selected where the setting is empty.
       workspace: {
@@ -220,6 +218,8 @@ async function startServer(): Promise<void> {
           return Array.isArray(values) ? withSelectedInterpreter(values, params.items, selected?.path) : values;
         },
       },
+      // The server's own lint-env.validate (e.g. from a code action) runs an
+      // interpreter too: refuse it in Restricted Mode like the palette command.
       executeCommand: async (command, args, next) => {
         if (command === SERVER_VALIDATE_COMMAND && !vscode.workspace.isTrusted) {
           void vscode.window.showWarningMessage(UNTRUSTED_VALIDATION);
