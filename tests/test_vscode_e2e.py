@@ -218,6 +218,7 @@ def vscode_run(tmp_path_factory):
         driven = time.monotonic()
         drive = subprocess.run(
             [playwright_python(), DRIVER, tmp / "config.json"],
+            env=env,  # XDG dirs in tmp: Chromium keeps its crash reports out of $HOME
             capture_output=True,
             text=True,
             timeout=900,
