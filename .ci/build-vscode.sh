@@ -2,8 +2,9 @@
 # Build, test and package the VS Code extension (editors/vscode).
 #   .ci/build-vscode.sh [path/to/lint_env-*.whl]
 # Steps: npm ci (offline-first, default npm cache), tsc --noEmit, unit tests
-# (node --test), esbuild bundle, bundled/libs (pip install --target) from the given
-# wheel or from this checkout, vsce package -> editors/vscode/lint-env.vsix.
+# (node --test), bundled/libs (pip install --target) from the given
+# wheel or from this checkout, vsce package (its vscode:prepublish runs the esbuild
+# bundle) -> editors/vscode/lint-env.vsix.
 # Idempotent: bundled/libs, dist/, out/ and the .vsix are rebuilt every run.
 # PYTHON selects the interpreter whose pip builds bundled/libs (default: the repo's
 # .venv if there is one, else python3).
@@ -31,9 +32,6 @@ npx tsc -p . --noEmit
 echo "== unit tests"
 rm -rf out
 npm test
-echo "== bundle"
-rm -rf dist
-npm run build
 echo "== bundled/libs"
 rm -rf bundled/libs
 mkdir -p bundled/libs
@@ -46,8 +44,9 @@ rm -rf bundled/libs/bin
 find bundled/libs \( -name '*.so' -o -name '*.pyd' -o -name '*.dylib' \) -delete
 find bundled/libs -name __pycache__ -prune -exec rm -rf {} +
 echo "== bundled server smoke test (site-packages off: the bundle alone)"
-PYTHONPATH="$ext/bundled/libs" "$python" -S scripts/smoke_server.py
-echo "== package"
-rm -f lint-env.vsix
+"$python" -S scripts/smoke_server.py --libs "$ext/bundled/libs"
+echo "== package (vsce runs vscode:prepublish: the esbuild bundle into dist/)"
+rm -rf dist lint-env.vsix
 npm run package
+[[ -f dist/extension.js ]] || { echo "vscode:prepublish built no dist/extension.js"; exit 1; }
 echo "built $ext/lint-env.vsix"

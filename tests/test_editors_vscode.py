@@ -1,6 +1,6 @@
 """VS Code extension manifest: commands, settings, workspace trust, activation and the
 lockfile. (The extension's logic is unit-tested with `node --test` by
-.ci/build-vscode.sh; VS Code itself cannot be downloaded here.)"""
+.ci/build-vscode.sh; the real VS Code run is test_vscode_e2e.py.)"""
 
 from __future__ import annotations
 
@@ -89,11 +89,23 @@ def test_lockfile_pins_every_dependency_without_registry_urls():
     assert '"resolved"' not in (VSCODE / "package-lock.json").read_text(encoding="utf-8")
 
 
+def test_vsce_package_builds_the_bundle_itself():
+    # `vsce package` runs vscode:prepublish first: a plain `vsce package` (or
+    # `vsce publish`) produces the file `main` names, without a separate build step.
+    scripts = manifest()["scripts"]
+    assert scripts["vscode:prepublish"] == "npm run build"
+    build = scripts["build"].split()
+    assert build[:2] == ["esbuild", "src/extension.ts"]
+    assert f"--outfile={manifest()['main'].removeprefix('./')}" in build
+
+
 def test_packaged_files_are_the_bundle_and_bundled_libs_only():
     ignore = (VSCODE / ".vscodeignore").read_text(encoding="utf-8").split()
     assert ignore[0] == "**"
     included = {line.removeprefix("!") for line in ignore if line.startswith("!")}
     assert "dist/extension.js" in included
+    # The server is started through it (never `python -m` in the workspace).
+    assert "launcher/lint_env_launcher.py" in included
     assert "bundled/**" in included
     assert manifest()["main"] == "./dist/extension.js"
 
@@ -101,7 +113,9 @@ def test_packaged_files_are_the_bundle_and_bundled_libs_only():
 def test_server_honours_the_contract_the_extension_relies_on():
     # The extension's initializationOptions are accepted without a warning, the server
     # offers lint-env.validate and jupyter-notebook python cell sync, and a broken
-    # requirements line is reported. .ci/build-vscode.sh runs the same script against
+    # requirements line is reported; started like the extension starts it (the launcher
+    # by absolute path) next to a workspace with hostile yaml.py, fnmatch.py,
+    # packaging/ and lint_env/, none of which may run. .ci/build-vscode.sh runs the same script against
     # the bundled libs with site-packages switched off.
     result = subprocess.run(
         [sys.executable, VSCODE / "scripts" / "smoke_server.py"],

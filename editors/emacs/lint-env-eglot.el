@@ -1,6 +1,7 @@
-;;; lint-env-eglot.el --- lint-env language server with eglot (Emacs 29+)  -*- lexical-binding: t; -*-
+;;; lint-env-eglot.el --- lint-env language server with eglot (Emacs 29+, or 28 with the eglot package)  -*- lexical-binding: t; -*-
 
 ;; Load from your init file:  (load "/path/to/editors/emacs/lint-env-eglot.el")
+;; Emacs 28: install eglot first (M-x package-install eglot, or Debian's elpa-eglot).
 ;; eglot runs ONE server per major mode and project: for Python buffers lint-env
 ;; replaces pyright/pylsp unless you use a multiplexer; see editors/README.md.
 
@@ -25,6 +26,21 @@
              `(,lint-env-modes
                . ("lint-env" "server"
                   :initializationOptions (:targets [] :select [] :ignore []))))
+
+;; Conda environment files: yaml-mode if installed, else yaml-ts-mode where its grammar
+;; is there (Emacs 29+), else conf-unix-mode (Emacs 28 has no YAML mode), so that
+;; lint-env checks them in any case. Other YAML files are left alone.
+(defun lint-env-environment-file-mode ()
+  "Major mode for a conda environment file."
+  (cond ((fboundp 'yaml-mode) (yaml-mode))
+        ((and (fboundp 'yaml-ts-mode) (fboundp 'treesit-language-available-p)
+              (treesit-language-available-p 'yaml))
+         (yaml-ts-mode))
+        (t (conf-unix-mode))))
+
+(add-to-list 'auto-mode-alist
+             `(,(rx (or "environment" "env") (* (not (any "/"))) "." (or "yml" "yaml") eos)
+               . lint-env-environment-file-mode))
 
 ;; Requirements files: use pip-requirements-mode if installed, else conf-mode.
 (add-to-list 'auto-mode-alist

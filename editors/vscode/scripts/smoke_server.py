@@ -3,9 +3,13 @@ the extension relies on: it initializes with the extension's initializationOptio
 without complaint, offers `lint-env.validate`, syncs jupyter-notebook python cells,
 and reports a broken requirements line.
 
-    PYTHONPATH=bundled/libs python -S scripts/smoke_server.py
+    python -S scripts/smoke_server.py --libs bundled/libs
 
 (-S keeps site-packages out, so only the bundle and the standard library are used.)
+The server is started exactly as the extension starts it: launcher/lint_env_launcher.py
+by absolute path, the extension folder as working directory. The workspace holds
+modules named like what lint-env imports (yaml.py, fnmatch.py, packaging/, lint_env/)
+that write a marker when imported: the marker must not appear.
 Exits 0 on success, 1 with a one-line reason otherwise. Standard library only.
 """
 
@@ -39,12 +43,26 @@ CAPABILITIES = {
 }
 
 
+EXTENSION = Path(__file__).resolve().parent.parent
+LAUNCHER = EXTENSION / "launcher" / "lint_env_launcher.py"
+HOSTILE = ("yaml.py", "fnmatch.py", "runpy.py", "packaging/__init__.py", "lint_env/__init__.py")
+
+
+def extension_command(libs: str | None) -> list[str]:
+    """What the extension runs: the launcher by absolute path (never `-m`)."""
+    site = ["-S"] if sys.flags.no_site else []  # the server runs like this script
+    bundled = ["--libs", str(Path(libs).resolve())] if libs else []
+    return [sys.executable, *site, str(LAUNCHER), *bundled, "--", "server"]
+
+
 class Server:
-    def __init__(self, cwd: Path) -> None:
-        site = ["-S"] if sys.flags.no_site else []  # the server runs like this script
-        cmd = [sys.executable, *site, "-m", "lint_env", "server"]
+    def __init__(self, cmd: list[str], cwd: Path = EXTENSION) -> None:
         self.proc = subprocess.Popen(
-            cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            cmd,
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         self.messages: Queue[dict] = Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -113,12 +131,26 @@ def fail(reason: str) -> int:
     return 1
 
 
-def main() -> int:
+def plant(root: Path) -> Path:
+    marker = root / "HOSTILE-CODE-RAN"
+    for name in HOSTILE:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"open({str(marker)!r}, 'a').write({name!r} + '\\n')\n", "utf-8")
+    return marker
+
+
+def main(argv: list[str]) -> int:
+    libs = argv[argv.index("--libs") + 1] if "--libs" in argv else None
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        marker = plant(root)
         req = root / "requirements.txt"
         req.write_text("numpy==1.26.4\ntensorflow>=>2\n", encoding="utf-8")
-        server = Server(root)
+        (root / "environment.yml").write_text(
+            "name: x\ndependencies:\n  - pip:\n    - numpy>=>1\n", encoding="utf-8"
+        )
+        server = Server(extension_command(libs))
         try:
             init_id = server.request(
                 "initialize",
@@ -173,6 +205,31 @@ def main() -> int:
             codes = [d.get("code") for d in diags["params"]["diagnostics"]]
             if "LE001" not in codes:
                 return fail(f"expected LE001, got {codes}")
+            env_file = root / "environment.yml"
+            server.send(
+                {
+                    "method": "textDocument/didOpen",
+                    "params": {
+                        "textDocument": {
+                            "uri": env_file.as_uri(),
+                            "languageId": "yaml",
+                            "version": 1,
+                            "text": env_file.read_text(encoding="utf-8"),
+                        }
+                    },
+                }
+            )
+            yml, _ = server.wait(
+                lambda m: (
+                    m.get("method") == "textDocument/publishDiagnostics"
+                    and m["params"]["uri"] == env_file.as_uri()
+                    and m["params"]["diagnostics"]
+                )
+            )
+            if yml is None:
+                return fail("no diagnostics for environment.yml (the YAML path)")
+            if marker.exists():
+                return fail(f"workspace code ran: {marker.read_text(encoding='utf-8')!r}")
             shut = server.request("shutdown", {})
             server.wait(lambda m: m.get("id") == shut, timeout=10)
             server.send({"method": "exit", "params": {}})
@@ -180,9 +237,12 @@ def main() -> int:
         finally:
             if server.proc.poll() is None:
                 server.proc.kill()
-    print("smoke_server: ok (initialize, lint-env.validate, notebook sync, LE001 diagnostic)")
+    print(
+        "smoke_server: ok (initialize, lint-env.validate, notebook sync, LE001 diagnostic,"
+        " no workspace code run)"
+    )
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,10 +1,6 @@
 // Pure interpreter choice: which Python runs the server and which one is validated.
 
-export type InterpreterSource =
-  | 'setting'
-  | 'python-environments'
-  | 'python-extension'
-  | 'default';
+export type InterpreterSource = 'setting' | 'python-environments' | 'python-extension';
 
 export interface FoundInterpreter {
   path: string;
@@ -25,22 +21,19 @@ export interface InterpreterChoice extends FoundInterpreter {
   source: InterpreterSource;
 }
 
-/** The interpreter found on PATH when nothing else is known. */
-export function defaultInterpreter(platform: string): string {
-  return platform === 'win32' ? 'python' : 'python3';
+/** Names of the Python commands looked up on PATH when nothing is selected. */
+export function pathPythons(platform: string): string[] {
+  return platform === 'win32' ? ['python'] : ['python3', 'python'];
 }
 
 /**
- * Precedence: the lintEnv.interpreter setting, then the environment selected in the
- * Python Environments extension, then the Python extension's active environment,
- * then python on PATH. In an untrusted workspace the selected environment (often a
- * virtualenv inside the workspace) is not used: running it would run workspace code.
+ * The interpreter the user chose, if any. Precedence: the lintEnv.interpreter setting,
+ * then the environment selected in the Python Environments extension, then the Python
+ * extension's active environment. In an untrusted workspace the selected environment
+ * (often a virtualenv inside the workspace) is not used: running it would run
+ * workspace code. Undefined: nothing chosen (no Python extension installed, say).
  */
-export function chooseInterpreter(
-  candidates: InterpreterCandidates,
-  trusted: boolean,
-  platform: string,
-): InterpreterChoice {
+export function chooseInterpreter(candidates: InterpreterCandidates, trusted: boolean): InterpreterChoice | undefined {
   const setting = candidates.setting?.trim();
   if (setting) {
     return { path: setting, source: 'setting' };
@@ -55,7 +48,7 @@ export function chooseInterpreter(
       return { ...ext, source: 'python-extension' };
     }
   }
-  return { path: defaultInterpreter(platform), source: 'default' };
+  return undefined;
 }
 
 /** [major, minor] of a version string such as "3.11.4" or "3.9", else undefined. */
@@ -64,12 +57,3 @@ export function parseVersion(version: string | undefined): [number, number] | un
   return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
 
-/** The server needs Python >= 3.10; an unknown version is given the benefit of the doubt. */
-export function canRunServer(choice: FoundInterpreter): boolean {
-  const version = parseVersion(choice.version);
-  if (!version) {
-    return true;
-  }
-  const [major, minor] = version;
-  return major > 3 || (major === 3 && minor >= 10);
-}

@@ -7,33 +7,54 @@ export interface Command {
   args: string[];
   /** Variables to set on top of the inherited environment. */
   env: Record<string, string>;
+  /** Working directory: the extension's own folder, never the workspace. */
+  cwd: string;
 }
 
 export interface LaunchOptions {
-  /** lintEnv.path: command prefix that runs lint-env; empty = `python -m lint_env`. */
+  /** lintEnv.path: command prefix that runs lint-env; empty = the launcher script. */
   path: string[];
-  /** Interpreter that runs the bundled lint-env. */
+  /** Interpreter that runs the launcher (bundled or installed lint-env). */
   interpreter: string;
+  /** Absolute path of launcher/lint_env_launcher.py in the installed extension. */
+  launcher: string;
   /** Absolute path of bundled/libs when it exists in the installed extension. */
   bundledLibs?: string;
-  /** PYTHONPATH of the extension host's environment. */
-  inheritedPythonPath?: string;
-  /** path.delimiter of the platform (":" or ";"). */
-  delimiter: string;
+  /** The extension's own folder: the working directory of every lint-env process. */
+  extensionPath: string;
+}
+
+/**
+ * The interpreter's arguments that start lint-env without ever importing from the
+ * workspace: the launcher by absolute path (sys.path[0] is the launcher's folder on
+ * every Python, unlike `-m`, which puts the working directory first; `-P` only exists
+ * from 3.11), bundled/libs passed as an argument (PYTHONPATH is left as inherited).
+ */
+export function launcherArguments(options: LaunchOptions, extra: string[]): string[] {
+  const libs = options.bundledLibs ? ['--libs', options.bundledLibs] : [];
+  return [options.launcher, ...libs, ...extra];
 }
 
 function lintEnvPrefix(options: LaunchOptions): Command {
+  // Never the workspace: `uvx`/`uv run` read the working directory's uv.toml and
+  // pyproject.toml (index URLs), and an empty PYTHONPATH entry means the working
+  // directory. The server learns the workspace from initialize (rootUri/workspaceFolders).
+  const cwd = options.extensionPath;
   if (options.path.length > 0) {
     const [command, ...args] = options.path;
-    return { command, args, env: {} };
+    return { command, args, env: {}, cwd };
   }
-  const env: Record<string, string> = {};
-  if (options.bundledLibs) {
-    env.PYTHONPATH = options.inheritedPythonPath
-      ? `${options.bundledLibs}${options.delimiter}${options.inheritedPythonPath}`
-      : options.bundledLibs;
-  }
-  return { command: options.interpreter, args: ['-m', 'lint_env'], env };
+  return { command: options.interpreter, args: launcherArguments(options, ['--']), env: {}, cwd };
+}
+
+/** The launcher's `--check`: prints {python, executable, lint_env, lint_env_version}. */
+export function checkCommand(options: LaunchOptions, interpreter: string): Command {
+  return {
+    command: interpreter,
+    args: launcherArguments(options, ['--check']),
+    env: {},
+    cwd: options.extensionPath,
+  };
 }
 
 /** `lint-env server` over stdio. */

@@ -71,3 +71,28 @@ export function initializationOptions(
     ignore: [...settings.ignore],
   };
 }
+
+/** vscode-languageclient's line for a server process that exited with code 0. */
+export function isCleanExit(line: string): boolean {
+  return /^\[Error\s*-[^\]]*\] Server process exited with code 0\.$/.test(line.trim());
+}
+
+/**
+ * The `workspace/configuration` answer for the server: where the section is lintEnv
+ * and its interpreter is empty, the interpreter the user selected; the client-only
+ * `path` is left out.
+ */
+export function withSelectedInterpreter(
+  values: unknown[],
+  items: { section?: string }[],
+  selected: string | undefined,
+): unknown[] {
+  return values.map((value, index) => {
+    if (items[index]?.section !== SECTION || !value || typeof value !== 'object' || Array.isArray(value)) {
+      return value;
+    }
+    const { path: _clientOnly, ...rest } = value as Record<string, unknown>;
+    const interpreter = typeof rest.interpreter === 'string' ? rest.interpreter.trim() : '';
+    return { ...rest, interpreter: interpreter || selected || null };
+  });
+}

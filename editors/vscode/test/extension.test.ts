@@ -1,8 +1,11 @@
 // The VS Code glue (src/extension.ts, src/python.ts) against fakes of the `vscode`
-// module, vscode-languageclient and the two Python extensions' APIs: VS Code itself
-// cannot be downloaded here. The fakes record what the extension asks for.
+// module, vscode-languageclient and the two Python extensions' APIs (the real VS Code
+// run is tests/test_vscode_e2e.py). The fakes record what the extension asks for.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import Module from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 
 type Listener = (event?: unknown) => void;
@@ -19,11 +22,21 @@ class Emitter {
 }
 
 interface ClientRecord {
-  serverOptions: { command: string; args: string[]; options: { env: Record<string, string> } };
+  serverOptions: { command: string; args: string[]; options: { cwd: string; env: Record<string, string> } };
   clientOptions: {
     initializationOptions: Record<string, unknown>;
+    outputChannel: { appendLine(line: string): void };
     documentSelector: unknown[];
-    middleware: { executeCommand: (c: string, a: unknown[], n: (c: string, a: unknown[]) => unknown) => unknown };
+    middleware: {
+      executeCommand: (c: string, a: unknown[], n: (c: string, a: unknown[]) => unknown) => unknown;
+      workspace: {
+        configuration: (
+          params: { items: { section?: string }[] },
+          token: unknown,
+          next: (params: unknown, token: unknown) => unknown,
+        ) => Promise<unknown>;
+      };
+    };
   };
   requests: { method: string; params: { command: string; arguments: unknown[] } }[];
   stopped: boolean;
@@ -45,17 +58,54 @@ const state = {
   envChange: new Emitter(),
   activePathChange: new Emitter(),
   withEnvsExtension: true,
+  withPythonExtension: true,
+  /** The launcher's --check answer per interpreter path (default: fit, bundled lint_env). */
+  checks: {} as Record<string, { python: string; lint_env: string | null } | 'fails'>,
+  checked: [] as { command: string; args: string[]; cwd?: string }[],
+  log: [] as string[],
 };
 
-const channel = () => ({
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  show: () => undefined,
-  dispose: () => undefined,
-  clear: () => state.output.splice(0),
-  appendLine: (line: string) => state.output.push(line),
-});
+// `--check` / `--version` runs of candidate interpreters are answered from state.checks
+// (the fake interpreters do not exist); every other process is real.
+const realChildProcess = require('node:child_process') as typeof import('node:child_process');
+type ExecCallback = (error: Error | null, stdout: string, stderr: string) => void;
+const fakeChildProcess = {
+  ...realChildProcess,
+  execFile: (command: string, args: string[], options: { cwd?: string }, callback: ExecCallback) => {
+    if (args.includes('--check') || args[args.length - 1] === '--version') {
+      state.checked.push({ command, args, cwd: options.cwd });
+      const answer = state.checks[command] ?? { python: '3.11.9', lint_env: '/ext/bundled/libs/lint_env/__init__.py' };
+      setImmediate(() => {
+        if (answer === 'fails') {
+          callback(new Error('spawn ENOENT'), '', `${command}: not found`);
+        } else if (args.includes('--check')) {
+          callback(null, JSON.stringify({ executable: command, lint_env_version: '0.1.0', ...answer }), '');
+        } else {
+          callback(null, 'lint-env 0.1.0\n', '');
+        }
+      });
+      return;
+    }
+    return (realChildProcess.execFile as unknown as (...a: unknown[]) => unknown)(command, args, options, callback);
+  },
+};
+
+const channel = (_name: string, options?: { log: boolean }) =>
+  options?.log
+    ? {
+        info: (m: string) => state.log.push(`info: ${m}`),
+        warn: (m: string) => state.log.push(`warn: ${m}`),
+        error: (m: string) => state.log.push(`error: ${m}`),
+        show: () => undefined,
+        dispose: () => undefined,
+        appendLine: (line: string) => state.log.push(line),
+      }
+    : {
+        show: () => undefined,
+        dispose: () => undefined,
+        clear: () => state.output.splice(0),
+        appendLine: (line: string) => state.output.push(line),
+      };
 
 const fakeVscode = {
   ProgressLocation: { Notification: 15 },
@@ -106,7 +156,7 @@ const fakeVscode = {
           },
         };
       }
-      if (id === 'ms-python.python') {
+      if (id === 'ms-python.python' && state.withPythonExtension) {
         return {
           isActive: true,
           exports: {
@@ -153,15 +203,29 @@ const originalLoad = moduleInternals._load;
 moduleInternals._load = function (request: string, ...rest: unknown[]) {
   if (request === 'vscode') return fakeVscode;
   if (request === 'vscode-languageclient/node') return fakeLanguageClient;
+  if (request === 'node:child_process') return fakeChildProcess;
   return originalLoad.call(this, request, ...rest);
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const extension = require('../src/extension') as typeof import('../src/extension');
 
-const context = () => ({ extensionPath: '/no/such/extension', subscriptions: [] as { dispose(): unknown }[] });
+// A real, empty folder: lint-env processes run with it as their working directory.
+const extensionFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-env-ext-'));
+const context = () => ({ extensionPath: extensionFolder, subscriptions: [] as { dispose(): unknown }[] });
 let ctx = context();
 
+// PATH for each test: a fresh folder holding the (fake) commands a test puts there.
+let pathDir = '';
+function onPath(...names: string[]) {
+  for (const name of names) {
+    fs.writeFileSync(path.join(pathDir, name), '#!/bin/sh\n', { mode: 0o755 });
+  }
+}
+
 beforeEach(async () => {
+  pathDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-env-path-'));
+  process.env.PATH = pathDir;
+  onPath('python3');
   Object.assign(state, {
     trusted: true,
     settings: {},
@@ -172,6 +236,10 @@ beforeEach(async () => {
     clients: [],
     envsInterpreter: '/envs/tf/bin/python',
     withEnvsExtension: true,
+    withPythonExtension: true,
+    checks: {},
+    checked: [],
+    log: [],
     validateResult: { verdict: 'TensorFlow runs on GPU', findings: [] },
   });
   ctx = context();
@@ -194,7 +262,10 @@ test('starts the server with the interpreter selected in Python Environments', (
   assert.equal(state.clients.length, 1);
   const { serverOptions, clientOptions } = last();
   assert.equal(serverOptions.command, '/envs/tf/bin/python');
-  assert.deepEqual(serverOptions.args, ['-m', 'lint_env', 'server']);
+  // The launcher by absolute path, in the extension's folder: never `-m` in the workspace.
+  assert.deepEqual(serverOptions.args, [path.join(extensionFolder, 'launcher', 'lint_env_launcher.py'), '--', 'server']);
+  assert.equal(serverOptions.options.cwd, extensionFolder);
+  assert.notEqual(serverOptions.options.cwd, '/work/project');
   // No bundled/libs in this fake extension folder: PYTHONPATH is left alone.
   assert.equal(serverOptions.options.env.PYTHONPATH, process.env.PYTHONPATH);
   assert.deepEqual(clientOptions.initializationOptions, {
@@ -221,12 +292,78 @@ test('restarts with the new interpreter when the selection changes', async () =>
   assert.equal(last().serverOptions.command, '/envs/other/bin/python');
 });
 
-test('restarts when a lintEnv setting changes and passes it on', async () => {
+test('a changed check setting does not restart the server: it reaches it via didChangeConfiguration', async () => {
   state.settings = { targets: ['linux-x86_64'], select: ['TF'] };
-  state.configChange.fire({ affectsConfiguration: (s: string) => s === 'lintEnv' });
+  state.configChange.fire({ affectsConfiguration: (s: string) => s === 'lintEnv' || s === 'lintEnv.targets' || s === 'lintEnv.select' });
   await sleep(1300);
-  assert.deepEqual(last().clientOptions.initializationOptions.targets, ['linux-x86_64']);
-  assert.deepEqual(last().clientOptions.initializationOptions.select, ['TF']);
+  assert.equal(state.clients.length, 1);
+  assert.equal(state.clients[0].stopped, false);
+});
+
+test('a changed lintEnv.interpreter restarts the server with it', async () => {
+  state.settings = { interpreter: '/opt/py/bin/python3.12' };
+  state.configChange.fire({ affectsConfiguration: (s: string) => s === 'lintEnv' || s === 'lintEnv.interpreter' });
+  await sleep(1300);
+  assert.equal(state.clients.length, 2);
+  assert.equal(last().serverOptions.command, '/opt/py/bin/python3.12');
+  assert.deepEqual(last().clientOptions.initializationOptions.interpreter, '/opt/py/bin/python3.12');
+});
+
+test('without any Python extension the server runs with python3 from PATH, and the log says so', async () => {
+  state.withEnvsExtension = false;
+  state.withPythonExtension = false;
+  await state.commands.get('lintEnv.restart')!();
+  assert.equal(last().serverOptions.command, path.join(pathDir, 'python3'));
+  assert.equal(last().clientOptions.initializationOptions.interpreter, null, 'validation: the server discovers');
+  assert.ok(
+    state.log.some((l) => l.startsWith(`info: Interpreter: ${path.join(pathDir, 'python3')} (python on PATH): Python 3.11.9`)),
+    state.log.join('\n'),
+  );
+  // The check ran the launcher in the extension folder, not the workspace.
+  const check = state.checked[state.checked.length - 1];
+  assert.deepEqual(check.args.slice(-1), ['--check']);
+  assert.equal(check.cwd, extensionFolder);
+});
+
+test('a selected interpreter without lint_env is skipped for lint-env on PATH; validation still targets it', async () => {
+  onPath('lint-env');
+  state.checks['/envs/tf/bin/python'] = { python: '3.11.9', lint_env: null };
+  state.checks[path.join(pathDir, 'python3')] = { python: '3.12.0', lint_env: null };
+  await state.commands.get('lintEnv.restart')!();
+  assert.equal(last().serverOptions.command, path.join(pathDir, 'lint-env'));
+  assert.deepEqual(last().serverOptions.args, ['server']);
+  assert.equal(last().clientOptions.initializationOptions.interpreter, '/envs/tf/bin/python');
+  const log = state.log.join('\n');
+  assert.match(log, /Not using \/envs\/tf\/bin\/python \(python-environments\): Python 3\.11\.9 without lint_env/);
+  assert.match(log, /Interpreter: .*lint-env \(lint-env on PATH\): lint-env 0\.1\.0/);
+});
+
+test('a Python older than 3.10 is not used to run the server', async () => {
+  state.checks['/envs/tf/bin/python'] = { python: '3.9.18', lint_env: '/x/lint_env/__init__.py' };
+  await state.commands.get('lintEnv.restart')!();
+  assert.equal(last().serverOptions.command, path.join(pathDir, 'python3'));
+  assert.match(state.log.join('\n'), /Python 3\.9\.18 \(the server needs 3\.10\+\)/);
+});
+
+test('nothing that can run lint-env: an error that says what to set, no client', async () => {
+  state.checks['/envs/tf/bin/python'] = 'fails';
+  state.checks[path.join(pathDir, 'python3')] = { python: '3.12.0', lint_env: null };
+  const before = state.clients.length;
+  await state.commands.get('lintEnv.restart')!();
+  assert.equal(state.clients.length, before);
+  assert.match(state.errors.join('\n'), /lintEnv\.interpreter or lintEnv\.path/);
+});
+
+test('a deliberate restart does not log the clean exit as an error; an unexpected one is info', async () => {
+  const first = state.clients[0];
+  await state.commands.get('lintEnv.restart')!();
+  first.clientOptions.outputChannel.appendLine('[Error - 10:00:00 AM] Server process exited with code 0.');
+  assert.ok(!state.log.some((l) => l.includes('exited with code 0')), state.log.join('\n'));
+  await sleep(2100);
+  last().clientOptions.outputChannel.appendLine('[Error - 10:00:05 AM] Server process exited with code 0.');
+  assert.ok(state.log.includes('info: Server process exited with code 0.'), state.log.join('\n'));
+  last().clientOptions.outputChannel.appendLine('[Error - 10:00:06 AM] Server process exited with code 1.');
+  assert.ok(state.log.includes('[Error - 10:00:06 AM] Server process exited with code 1.'));
 });
 
 test('lintEnv.path replaces the interpreter', async () => {
@@ -252,7 +389,8 @@ test('validate sends lint-env.validate with the selected interpreter and shows t
 test('an untrusted workspace runs no workspace interpreter and refuses validation', async () => {
   state.trusted = false;
   await state.commands.get('lintEnv.restart')!();
-  assert.equal(last().serverOptions.command, process.platform === 'win32' ? 'python' : 'python3');
+  // The selected (workspace) environment is not run: python3 from PATH is.
+  assert.equal(last().serverOptions.command, path.join(pathDir, 'python3'));
   await state.commands.get('lintEnv.validate')!();
   assert.deepEqual(last().requests, []);
   assert.match(state.warnings.join('\n'), /Restricted Mode/);
@@ -284,4 +422,13 @@ test('Show Rule reports a failing explain as an error message', async () => {
   await state.commands.get('lintEnv.showRule')!('XX999');
   assert.deepEqual(state.documents, []);
   assert.match(state.errors.join('\n'), /unknown rule XX999/);
+});
+
+test('the server re-reading its settings gets the selected interpreter, not the client-only path', async () => {
+  const answer = await last().clientOptions.middleware.workspace.configuration(
+    { items: [{ section: 'lintEnv' }] },
+    undefined,
+    () => [{ targets: ['linux-x86_64'], interpreter: '', path: [] }],
+  );
+  assert.deepEqual(answer, [{ targets: ['linux-x86_64'], interpreter: '/envs/tf/bin/python' }]);
 });

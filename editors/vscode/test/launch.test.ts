@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import {
+  checkCommand,
+  type Command,
   explainCommand,
   formatValidationReport,
   isRuleReference,
@@ -9,28 +15,39 @@ import {
   validateArguments,
 } from '../src/launch';
 
-const base = { path: [], interpreter: '/envs/tf/bin/python', delimiter: ':' };
+const base = {
+  path: [],
+  interpreter: '/envs/tf/bin/python',
+  launcher: '/ext/launcher/lint_env_launcher.py',
+  extensionPath: '/ext',
+};
 
-test('bundled server runs as python -m lint_env server with PYTHONPATH=bundled/libs', () => {
+test('the bundled server runs the launcher by absolute path, never `-m`, with bundled/libs as an argument', () => {
   const command = serverCommand({ ...base, bundledLibs: '/ext/bundled/libs' });
   assert.equal(command.command, '/envs/tf/bin/python');
-  assert.deepEqual(command.args, ['-m', 'lint_env', 'server']);
-  assert.deepEqual(command.env, { PYTHONPATH: '/ext/bundled/libs' });
+  assert.deepEqual(command.args, [
+    '/ext/launcher/lint_env_launcher.py',
+    '--libs',
+    '/ext/bundled/libs',
+    '--',
+    'server',
+  ]);
+  // `-m` (and `-c`) would put the working directory first on sys.path.
+  assert.ok(!command.args.includes('-m') && !command.args.includes('-c'));
+  assert.deepEqual(command.env, {}, 'PYTHONPATH is left as inherited');
 });
 
-test('bundled libs go before an inherited PYTHONPATH', () => {
-  const command = serverCommand({
-    ...base,
-    bundledLibs: 'C:\\ext\\bundled\\libs',
-    inheritedPythonPath: 'C:\\mine',
-    delimiter: ';',
-  });
-  assert.equal(command.env.PYTHONPATH, 'C:\\ext\\bundled\\libs;C:\\mine');
+test('every lint-env process runs in the extension folder, not the workspace', () => {
+  for (const options of [base, { ...base, bundledLibs: '/ext/bundled/libs' }, { ...base, path: ['uvx', 'lint-env'] }]) {
+    assert.equal(serverCommand(options).cwd, '/ext');
+    assert.equal(explainCommand(options, 'TF005').cwd, '/ext');
+  }
+  assert.equal(checkCommand(base, '/usr/bin/python3').cwd, '/ext');
 });
 
-test('without bundled libs the interpreter must have lint-env installed; no PYTHONPATH set', () => {
+test('without bundled libs the launcher imports the interpreter\'s installed lint-env', () => {
   const command = serverCommand(base);
-  assert.deepEqual(command.args, ['-m', 'lint_env', 'server']);
+  assert.deepEqual(command.args, ['/ext/launcher/lint_env_launcher.py', '--', 'server']);
   assert.deepEqual(command.env, {});
 });
 
@@ -43,10 +60,16 @@ test('lintEnv.path replaces the interpreter and bundled libs', () => {
 
 test('explain uses the same prefix', () => {
   const bundled = explainCommand({ ...base, bundledLibs: '/l' }, 'TF005');
-  assert.deepEqual(bundled.args, ['-m', 'lint_env', 'explain', 'TF005']);
+  assert.deepEqual(bundled.args, ['/ext/launcher/lint_env_launcher.py', '--libs', '/l', '--', 'explain', 'TF005']);
   const custom = explainCommand({ ...base, path: ['/bin/lint-env'] }, 'LE001');
   assert.equal(custom.command, '/bin/lint-env');
   assert.deepEqual(custom.args, ['explain', 'LE001']);
+});
+
+test('the importability check runs the same launcher with --check', () => {
+  const command = checkCommand({ ...base, bundledLibs: '/ext/bundled/libs' }, '/usr/bin/python3');
+  assert.equal(command.command, '/usr/bin/python3');
+  assert.deepEqual(command.args, ['/ext/launcher/lint_env_launcher.py', '--libs', '/ext/bundled/libs', '--check']);
 });
 
 test('rule references accept codes and names, reject shell-ish input', () => {
@@ -93,4 +116,62 @@ test('other results are shown as they are', () => {
   assert.equal(formatValidationReport('ok: Metal GPU found'), 'ok: Metal GPU found');
   assert.equal(formatValidationReport({ findings: [1] }), '{\n  "findings": [\n    1\n  ]\n}');
   assert.match(formatValidationReport(null), /no report/);
+});
+
+// The real launcher, run by a real python3, against a workspace holding modules named
+// like what lint-env and the standard library import.
+function hostileWorkspace(): { workspace: string; marker: string } {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-env-hostile-'));
+  const marker = path.join(workspace, 'RAN');
+  const payload = `open(${JSON.stringify(marker)}, 'a').write(__name__ + '\\n')\n`;
+  for (const name of ['yaml.py', 'json.py', 'runpy.py', 'fnmatch.py', 'importlib.py', 'os.py']) {
+    fs.writeFileSync(path.join(workspace, name), payload);
+  }
+  for (const pkg of ['lint_env', 'packaging']) {
+    fs.mkdirSync(path.join(workspace, pkg));
+    fs.writeFileSync(path.join(workspace, pkg, '__init__.py'), payload);
+  }
+  return { workspace, marker };
+}
+
+const python = process.platform === 'win32' ? 'python' : 'python3';
+const hasPython = (() => {
+  const probe = spawnSync(python, ['-c', 'import sys; print(sys.version_info >= (3, 8))'], { encoding: 'utf8' });
+  return probe.status === 0 && probe.stdout.trim() === 'True';
+})();
+const realOptions = {
+  path: [],
+  interpreter: python,
+  launcher: path.resolve(__dirname, '..', '..', 'launcher', 'lint_env_launcher.py'),
+  extensionPath: path.resolve(__dirname, '..', '..'),
+};
+
+function runCheck(command: Command, cwd: string, env: NodeJS.ProcessEnv, workspace: string, marker: string) {
+  const result = spawnSync(command.command, command.args, { cwd, env, encoding: 'utf8' });
+  try {
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { lint_env: string | null };
+    assert.ok(!report.lint_env || !report.lint_env.startsWith(workspace), report.lint_env ?? '');
+    assert.equal(fs.existsSync(marker), false, fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '');
+  } finally {
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+test('the launcher imports nothing from a hostile working directory', { skip: !hasPython && 'no python3 >= 3.8' }, () => {
+  // Even run in the workspace (the extension never does that), `-m` would import the
+  // workspace's lint_env/; the launcher by path does not.
+  const { workspace, marker } = hostileWorkspace();
+  const env = { ...process.env };
+  delete env.PYTHONPATH;
+  runCheck(checkCommand(realOptions, python), workspace, env, workspace, marker);
+});
+
+test('an empty PYTHONPATH entry does not reach the workspace either: the process runs in the extension folder', { skip: !hasPython && 'no python3 >= 3.8' }, () => {
+  // An inherited PYTHONPATH=":/x" means "the working directory" during interpreter
+  // startup (site, .pth files), before any script runs: only the cwd choice helps.
+  const { workspace, marker } = hostileWorkspace();
+  const command = checkCommand(realOptions, python);
+  assert.equal(command.cwd, realOptions.extensionPath);
+  runCheck(command, command.cwd, { ...process.env, PYTHONPATH: `${path.delimiter}.` }, workspace, marker);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { initializationOptions, readSettings } from '../src/settings';
+import { initializationOptions, isCleanExit, readSettings, withSelectedInterpreter } from '../src/settings';
 
 function reader(values: Record<string, unknown>) {
   return { get: <T>(key: string) => values[key] as T | undefined };
@@ -56,4 +56,27 @@ test('initializationOptions fall back to the interpreter setting, then null', ()
   assert.equal(initializationOptions(withSetting, undefined).interpreter, '/a/python');
   assert.equal(initializationOptions(withSetting, undefined).pythonVersion, '3.10');
   assert.equal(initializationOptions(readSettings(reader({})), undefined).interpreter, null);
+});
+
+test('only the clean-exit line of vscode-languageclient is recognised', () => {
+  assert.ok(isCleanExit('[Error - 10:00:00 AM] Server process exited with code 0.'));
+  assert.ok(!isCleanExit('[Error - 10:00:00 AM] Server process exited with code 1.'));
+  assert.ok(!isCleanExit('Server process exited with code 0. (user text)'));
+});
+
+test('workspace/configuration answers carry the selected interpreter and not the client-only path', () => {
+  const values = [
+    { targets: ['linux-x86_64'], interpreter: '', path: ['uvx', 'lint-env'] },
+    { other: 1 },
+    { interpreter: '/mine/python' },
+  ];
+  const items = [{ section: 'lintEnv' }, { section: 'python' }, { section: 'lintEnv' }];
+  assert.deepEqual(withSelectedInterpreter(values, items, '/envs/tf/bin/python'), [
+    { targets: ['linux-x86_64'], interpreter: '/envs/tf/bin/python' },
+    { other: 1 },
+    { interpreter: '/mine/python' },
+  ]);
+  assert.deepEqual(withSelectedInterpreter([{ interpreter: '' }], [{ section: 'lintEnv' }], undefined), [
+    { interpreter: null },
+  ]);
 });
