@@ -2,14 +2,20 @@
 
 /**
  * Glob patterns (VS Code glob syntax) of the files lint-env checks, besides Python:
- * the names `lint-env check` reads (conda files are `environment*`/`env*` YAML).
+ * the names `lint-env check` reads (server/lint_env/sources/__init__.py: conda files are
+ * `environment*`/`env*` YAML; other YAML is recognised by content only in `check`).
  */
 export const FILE_PATTERNS: readonly string[] = [
-  '**/requirements*.{txt,in}',
-  '**/requirements/*.{txt,in}',
-  '**/constraints*.txt',
+  '**/*requirements*.{txt,in,pip}',
+  '**/{requirements,requirement,reqs}/*.{txt,in,pip}',
+  '**/*.pip',
+  '**/constraints*.{txt,in}',
   '**/env*.{yml,yaml}',
   '**/pyproject.toml',
+  // lock files: exact versions and files (uv, Poetry, PEP 751)
+  '**/uv.lock',
+  '**/poetry.lock',
+  '**/pylock*.toml',
 ];
 
 export type Filter =

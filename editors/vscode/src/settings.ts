@@ -11,6 +11,8 @@ export interface LintEnvSettings {
   ignore: string[];
   /** Command prefix that runs lint-env (client only); empty = bundled. */
   path: string[];
+  /** Larger buffers are not analysed (null: the server's default, 5 MiB). */
+  maxDocumentBytes: number | null;
 }
 
 /** What the language server receives as `initializationOptions`. */
@@ -20,6 +22,7 @@ export interface InitializationOptions {
   interpreter: string | null;
   select: string[];
   ignore: string[];
+  maxDocumentBytes: number | null;
 }
 
 /** The part of `vscode.WorkspaceConfiguration` this module needs. */
@@ -40,6 +43,10 @@ function stringList(value: unknown): string[] {
     .filter((item) => item.length > 0);
 }
 
+function positiveInteger(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null;
+}
+
 function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';
 }
@@ -52,6 +59,7 @@ export function readSettings(config: ConfigReader): LintEnvSettings {
     select: stringList(config.get('select')),
     ignore: stringList(config.get('ignore')),
     path: stringList(config.get('path')),
+    maxDocumentBytes: positiveInteger(config.get('maxDocumentBytes')),
   };
 }
 
@@ -69,6 +77,7 @@ export function initializationOptions(
     interpreter: interpreter || settings.interpreter || null,
     select: [...settings.select],
     ignore: [...settings.ignore],
+    maxDocumentBytes: settings.maxDocumentBytes,
   };
 }
 

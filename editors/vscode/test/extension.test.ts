@@ -274,6 +274,7 @@ test('starts the server with the interpreter selected in Python Environments', (
     interpreter: '/envs/tf/bin/python',
     select: [],
     ignore: [],
+    maxDocumentBytes: null,
   });
 });
 

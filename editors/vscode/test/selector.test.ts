@@ -45,13 +45,21 @@ test('patterns cover every dependency file kind', () => {
     '/p/environment.yml',
     '/p/environment-macos.yaml',
     '/p/pyproject.toml',
+    '/p/dev-requirements.txt',
+    '/p/build/test-requirements.txt',
+    '/p/reqs/base.pip',
+    '/p/requirements/docs.pip',
+    '/p/uv.lock',
+    '/p/poetry.lock',
+    '/p/pylock.toml',
+    '/p/pylock.dev.toml',
   ]) {
     assert.ok(matched(path), path);
   }
 });
 
 test('patterns do not pick up unrelated files', () => {
-  for (const path of ['/p/README.txt', '/p/setup.cfg', '/p/mkdocs.yml', '/p/pyproject.toml.bak', '/p/MANIFEST.in']) {
+  for (const path of ['/p/README.txt', '/p/setup.cfg', '/p/mkdocs.yml', '/p/pyproject.toml.bak', '/p/MANIFEST.in', '/p/Cargo.lock', '/p/package-lock.json']) {
     assert.ok(!matched(path), path);
   }
 });

@@ -14,6 +14,7 @@ test('missing settings resolve to empty defaults', () => {
     select: [],
     ignore: [],
     path: [],
+    maxDocumentBytes: null,
   });
 });
 
@@ -47,8 +48,16 @@ test('initializationOptions carry the server keys, not the client-only path', ()
     interpreter: '/envs/tf/bin/python',
     select: ['TF'],
     ignore: ['LE001'],
+    maxDocumentBytes: null,
   });
   assert.ok(!('path' in options));
+});
+
+test('maxDocumentBytes passes a positive integer and drops anything else', () => {
+  assert.equal(readSettings(reader({ maxDocumentBytes: 1048576 })).maxDocumentBytes, 1048576);
+  for (const bad of [0, -5, 1.5, '10', true, null]) {
+    assert.equal(readSettings(reader({ maxDocumentBytes: bad })).maxDocumentBytes, null, String(bad));
+  }
 });
 
 test('initializationOptions fall back to the interpreter setting, then null', () => {
