@@ -85,15 +85,7 @@ def canonical(name: str) -> str:
 
 @cache
 def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - 3.10 only
-        import tomli as tomllib
-
-    path = Path(__file__).resolve().parent / "data" / "import_names.toml"
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    table = data["imports"]
+    table = _toml("import_names.toml")["imports"]
     forward: dict[str, tuple[str, ...]] = {}
     reverse: dict[str, list[str]] = {}
     for module, dists in table.items():
@@ -104,15 +96,23 @@ def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     return forward, {d: tuple(m) for d, m in reverse.items()}
 
 
+@cache
 def _toml(name: str) -> dict:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - 3.10 only
-        import tomli as tomllib
+    """A data table, parsed once per content (datacache: TOML parsing is most of the
+    cost of loading these tables)."""
+    from .datacache import cached
 
-    path = Path(__file__).resolve().parent / "data" / name
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
+    data = (Path(__file__).resolve().parent / "data" / name).read_bytes()
+
+    def parse() -> dict:
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - 3.10 only
+            import tomli as tomllib
+
+        return tomllib.loads(data.decode("utf-8"))
+
+    return cached("data", [name.encode(), data], parse, dict)
 
 
 @cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import string
 import sys
@@ -239,13 +238,9 @@ def load_ruleset(directory: Path | None = None) -> RuleSet:
             blobs.append((path, path.read_bytes()))
         except OSError as exc:
             raise RuleError(f"{path.name}: cannot read: {exc}") from None
-    key = _digest(d, blobs)
-    cached = _cached(key)
-    if cached is not None:
-        return cached
-    ruleset = _build(blobs)
-    _store(key, ruleset)
-    return ruleset
+    from .datacache import cached
+
+    return cached("rules", _key_parts(d, blobs), lambda: _build(blobs), RuleSet)
 
 
 def _build(blobs: list[tuple[Path, bytes]]) -> RuleSet:
@@ -269,66 +264,19 @@ def _build(blobs: list[tuple[Path, bytes]]) -> RuleSet:
 # The code whose behaviour is baked into a cached RuleSet: the validation here and the
 # classes it pickles. Their bytes are part of the key.
 _KEY_MODULES = ("ruleset.py", "model.py", "target.py")
-_CACHE_FORMAT = b"lint-env-rules:1"
 
 
-def _digest(directory: Path, blobs: list[tuple[Path, bytes]]) -> str:
-    import hashlib
-
-    h = hashlib.blake2b(_CACHE_FORMAT, digest_size=20)
-    h.update(str(directory.resolve()).encode("utf-8", "surrogateescape") + b"\0")
+def _key_parts(directory: Path, blobs: list[tuple[Path, bytes]]) -> list[bytes]:
+    parts = [str(directory.resolve()).encode("utf-8", "surrogateescape")]
     here = Path(__file__).resolve().parent
     for name in _KEY_MODULES:
         try:
-            h.update((here / name).read_bytes())
+            parts.append((here / name).read_bytes())
         except OSError:  # pragma: no cover - our own files
-            h.update(name.encode())
+            parts.append(name.encode())
     for path, data in blobs:
-        h.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
-
-
-def _cache_file(key: str) -> Path:
-    from .paths import cache_dir
-
-    return cache_dir() / f"rules-{key}.pickle"
-
-
-def _cached(key: str) -> RuleSet | None:
-    import pickle
-
-    try:
-        data = _cache_file(key).read_bytes()
-    except OSError:
-        return None
-    try:
-        ruleset = pickle.loads(data)
-    except Exception:  # a truncated or foreign file is a miss; it is rewritten
-        return None
-    return ruleset if isinstance(ruleset, RuleSet) else None
-
-
-def _store(key: str, ruleset: RuleSet) -> None:
-    import os
-    import pickle
-    import tempfile
-
-    target = _cache_file(key)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".rules-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(ruleset, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError:
-        return  # no cache this time; the next run parses again
+        parts += [path.name.encode("utf-8", "surrogateescape"), data]
+    return parts
 
 
 def load_file(path: Path) -> list[Rule]:
