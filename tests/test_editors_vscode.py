@@ -40,7 +40,17 @@ def test_settings_cover_the_server_keys_and_the_client_path():
         "lintEnv.select",
         "lintEnv.ignore",
         "lintEnv.path",
+        "lintEnv.maxDocumentBytes",
     }
+    # every key the server reads from the lintEnv section is a declared setting
+    import re
+
+    settings_py = (REPO / "server" / "lint_env" / "lsp" / "settings.py").read_text()
+    read = set(re.findall(r'data\.get\("([A-Za-z]+)"', settings_py))
+    # (target: the one-target alias other editors may send; debounceMs: for their tests)
+    assert {f"lintEnv.{k}" for k in read} - {"lintEnv.target", "lintEnv.debounceMs"} <= set(
+        properties
+    )
     targets = properties["lintEnv.targets"]["items"]["enum"]
     assert "macos-arm64" in targets
 

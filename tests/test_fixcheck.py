@@ -127,3 +127,36 @@ def test_marker_fix_that_would_corrupt_a_poetry_table_is_not_offered(tmp_path):
     project = Project(tmp_path, Config(targets=("linux-x86_64",), python="3.11"))
     (f,) = [f for f in project.check([tmp_path]).findings if f.code == "TF003"]
     assert len(f.fixes) == 1
+
+
+def _notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "markdown", "metadata": {}, "source": "# title"},
+                *({"cell_type": "code", "metadata": {}, "source": c, "outputs": []} for c in cells),
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+def test_fixes_in_notebook_install_cells_are_rechecked_too(tmp_path):
+    """The same rule as in a requirements file: `%pip install tensorflow-gpu==2.10.0` ->
+    tensorflow==2.10.0 would be TF001 on macOS arm64, so no fix; the metal pin fix in
+    another cell is kept; findings stay on their own cells."""
+    nb = _notebook(
+        "%pip install tensorflow-gpu==2.10.0\n",
+        "import os\n%pip install tensorflow==2.16.1 tensorflow-metal==1.0.0\n",
+    )
+    write_tree(tmp_path, {"nb.ipynb": nb})
+    project = Project(tmp_path, Config(targets=("macos-arm64",), python="3.11"))
+    found = {f.code: f for f in project.check([tmp_path]).findings}
+    assert found["TF005"].span.cell == 1 and found["TF005"].fixes == ()
+    metal = found["MT001"]
+    assert metal.span.cell == 2 and metal.span.line == 1
+    assert [e.new_text for fix in metal.fixes for e in fix.edits] == ["==1.1.0"]

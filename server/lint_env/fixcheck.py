@@ -27,8 +27,8 @@ Check = Callable[[Document, frozenset[str], tuple[int, int] | None], list[Findin
 def verified(doc: Document, found: list[Finding], check: Check) -> list[Finding]:
     """``found`` (the document's findings for one target) with every fix whose result is
     an error removed."""
-    if not any(f.fixes for f in found) or doc.cells is not None:
-        return found  # notebooks: edits inside cells are not re-parsed here
+    if not any(f.fixes for f in found):
+        return found
     out = []
     for f in found:
         if not f.fixes:
@@ -55,33 +55,51 @@ def rule_mentions(rule, names: Iterable[str]) -> bool:
 
 
 def _acceptable(doc: Document, found: list[Finding], finding: Finding, fix: Fix, check) -> bool:
-    if any(e.span.cell is not None for e in fix.edits):
-        return True
+    cells = {e.span.cell for e in fix.edits}
+    if len(cells) != 1:
+        return False  # one fix edits one cell of a notebook, or plain text
+    (cell,) = cells
     try:
-        text = apply_edits(doc.text, fix.edits)
-    except ValueError:
-        return False  # overlapping edits: never offer them
+        text = apply_edits(doc.text, fix.edits) if cell is None else _notebook_with(doc, cell, fix)
+    except (ValueError, IndexError):
+        return False  # overlapping edits or a cell that is not there: never offer them
     new_doc = parse_text(doc.path, text, doc.kind)
     old_lines, new_lines = _changed_lines(fix)
     names = frozenset(
         d.name
         for d in (*new_doc.dependencies, *doc.dependencies)
-        if _span_on(d.span, new_lines) or _span_on(d.span, old_lines)
+        if d.span.cell == cell and (_span_on(d.span, new_lines) or _span_on(d.span, old_lines))
     )
     if new_lines is None:
         return True  # the fix only deletes lines: it produces no line at all
     after = check(new_doc, names, new_lines)
-    allowed = {g.code for g in _errors(found) if _on(g, old_lines)} - {finding.code}
-    produced = {g.code for g in _errors(after) if _on(g, new_lines)}
+    allowed = {g.code for g in _errors(found) if _on(g, old_lines, cell)} - {finding.code}
+    produced = {g.code for g in _errors(after) if _on(g, new_lines, cell)}
     return produced <= allowed
+
+
+def _notebook_with(doc: Document, cell: int, fix: Fix) -> str:
+    """The notebook with ``fix`` applied to one code cell, as notebook JSON that parses to
+    the same cells (a check needs nothing else of the file)."""
+    import json
+
+    assert doc.cells is not None
+    rows = doc.cells[cell]
+    new_source = apply_edits("\n".join(rows), fix.edits)
+    cells = []
+    for index, lines in enumerate(doc.cells):
+        source = new_source if index == cell else "\n".join(lines)
+        kind = "code" if lines or index == cell else "markdown"
+        cells.append({"cell_type": kind, "metadata": {}, "source": source, "outputs": []})
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
 def _errors(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity is Severity.ERROR]
 
 
-def _on(f: Finding, lines: tuple[int, int] | None) -> bool:
-    return _span_on(f.span, lines)
+def _on(f: Finding, lines: tuple[int, int] | None, cell: int | None = None) -> bool:
+    return f.span.cell == cell and _span_on(f.span, lines)
 
 
 def _span_on(span, lines: tuple[int, int] | None) -> bool:

@@ -162,9 +162,9 @@ def drive(config: dict) -> dict:
         def all_problems():
             return run.wait_problems(
                 lambda rows: all(
-                    any(code in r for r in rows) for code in ("TF005", "LE001", "WH001", "IM001")
+                    any(code in r for r in rows) for code in ("TF005", "LE001", "TF007", "IM001")
                 ),
-                "TF005, LE001, WH001 and IM001",
+                "TF005, LE001, TF007 and IM001",
             )
 
         run.step("problems", all_problems)
