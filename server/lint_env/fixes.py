@@ -4,9 +4,14 @@ apply the same edits."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from .model import Fix, Span, TextEdit
+from packaging.utils import canonicalize_name
+
+from .model import Dependency, Document, Finding, Fix, Kind, Span, TextEdit
 from .sources.text import offset_table, split_lines
 
 
@@ -63,3 +68,147 @@ def newline_normalized(fix_text: str, newline: str) -> str:
     if newline == "\n":
         return fix_text
     return fix_text.replace("\r\n", "\n").replace("\n", newline)
+
+
+# --- verification: a fix must leave the file valid -------------------------------------
+#
+# Every fix is checked before anyone is offered it (engine) and again when fixes are
+# applied together (``--fix``): the new text is parsed with the same parser; it must
+# have no new problems and declare the same things, except the dependencies the edits
+# touch. A fix that fails is not offered / not applied.
+
+# Re-parsing costs the document's size; past this many characters per document the
+# remaining fixes are checked together in batches instead of one by one.
+VERIFY_BUDGET = 2_000_000
+_NAME_RX = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def _touches(edit: Span, span: Span) -> bool:
+    a, b = (edit.line, edit.col), (edit.end_line, edit.end_col)
+    s, e = (span.line, span.col), (span.end_line, span.end_col)
+    if a == b:  # an insertion: inside the span or at either end
+        return s <= a <= e
+    return a < e and s < b
+
+
+def _dep_key(d: Dependency) -> tuple:
+    return (
+        d.name,
+        d.specifier,
+        d.marker,
+        d.extras,
+        d.url,
+        d.editable,
+        d.source,
+        d.channel,
+        d.build,
+        d.group,
+        d.constraint_only,
+    )
+
+
+def verify_text(doc: Document, new_text: str, edits: Sequence[TextEdit]) -> str | None:
+    """None when ``new_text`` (``doc.text`` with ``edits`` applied) parses as well as
+    the original and declares the same, except the dependencies the edits touch; else
+    why not, in a few words."""
+    from .sources import parse_text
+
+    if doc.kind is Kind.NOTEBOOK:
+        return "fixes in notebooks are not applied"
+    new = parse_text(doc.path, new_text, doc.kind)
+    old_problems = Counter((p.code, p.message) for p in doc.problems)
+    for p in new.problems:
+        key = (p.code, p.message)
+        if old_problems[key] <= 0:
+            return f"the result would not parse: {p.message}"
+        old_problems[key] -= 1
+    spans = [e.span for e in edits]
+    touched = [d for d in doc.dependencies if any(_touches(s, d.span) for s in spans)]
+    kept = Counter(_dep_key(d) for d in doc.dependencies) - Counter(_dep_key(d) for d in touched)
+    now = Counter(_dep_key(d) for d in new.dependencies)
+    if kept - now:
+        return "it would change other requirements"
+    extra = now - kept
+    if sum(extra.values()) > len(touched):
+        return "it would add requirements"
+    names = {d.name for d in touched}
+    for e in edits:
+        names.update(canonicalize_name(n) for n in _NAME_RX.findall(e.new_text))
+    if any(key[0] not in names for key in extra):
+        return "it would change a requirement's name"
+    if Counter(i.target for i in doc.includes) != Counter(i.target for i in new.includes):
+        return "it would change the includes"
+    if [c for c, _ in doc.channels] != [c for c, _ in new.channels]:
+        return "it would change the channels"
+    if (doc.python or ("",))[0] != (new.python or ("",))[0]:
+        return "it would change the Python version"
+    old_settings = Counter((s.key, s.value) for s in doc.settings)
+    old_settings -= Counter(
+        (s.key, s.value) for s in doc.settings if any(_touches(x, s.span) for x in spans)
+    )
+    if old_settings - Counter((s.key, s.value) for s in new.settings):
+        return "it would change the file's options"
+    if [i.module for i in doc.imports] != [i.module for i in new.imports]:
+        return "it would change the imports"
+    return None
+
+
+def edits_of(doc: Document, fixes: Sequence[Fix]) -> list[TextEdit]:
+    return [
+        TextEdit(e.span, newline_normalized(e.new_text, doc.newline))
+        for fix in fixes
+        for e in fix.edits
+    ]
+
+
+def apply_verified(doc: Document, fixes: Sequence[Fix]) -> tuple[str, str | None]:
+    """``doc.text`` with the (non-overlapping) ``fixes`` applied, and None, or why the
+    result is refused (then the text is ``doc.text`` unchanged)."""
+    edits = edits_of(doc, fixes)
+    try:
+        new_text = apply_edits(doc.text, edits)
+    except ValueError:
+        return doc.text, "its edits overlap"
+    if new_text == doc.text:
+        return doc.text, None
+    reason = verify_text(doc, new_text, edits)
+    return (doc.text, reason) if reason else (new_text, None)
+
+
+def verified_findings(
+    doc: Document, findings: list[Finding], notes: list[str] | None = None
+) -> list[Finding]:
+    """``findings`` with every fix that does not pass :func:`verify_text` removed (one
+    line for each in ``notes``)."""
+    if doc.kind is Kind.NOTEBOOK or not any(f.fixes for f in findings):
+        return findings
+    budget = max(1, VERIFY_BUDGET // max(1, len(doc.text)))
+    why: dict[Fix, str | None] = {}
+    pending: list[Fix] = []
+    for f in findings:
+        for fix in f.fixes:
+            if fix in why or fix in pending:
+                continue
+            if budget > 0:
+                budget -= 1
+                why[fix] = apply_verified(doc, [fix])[1]
+            else:
+                pending.append(fix)
+    for _ in range(4):  # the rest in batches of non-overlapping fixes
+        if not pending:
+            break
+        batch = select_fixes(pending)
+        reason = apply_verified(doc, batch)[1]
+        for fix in batch:
+            why[fix] = reason
+        pending = [x for x in pending if x not in why]
+    out = []
+    for f in findings:
+        kept = tuple(x for x in f.fixes if x in why and why[x] is None)
+        if len(kept) != len(f.fixes):
+            if notes is not None:
+                reason = next((why[x] for x in f.fixes if why.get(x)), "too many fixes")
+                notes.append(f"{doc.path}:{f.span.line + 1}: {f.code} fix not offered: {reason}")
+            f = replace(f, fixes=kept)
+        out.append(f)
+    return out

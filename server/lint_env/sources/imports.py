@@ -599,8 +599,10 @@ def _find_in_blocks(
 def _starts_block(row: str) -> bool:
     if not row or row[0] in " \t\f#)]}":
         return False
-    word = row.split(None, 1)[0].rstrip(":")
-    return word not in _TOP_CONTINUE
+    parts = row.split(None, 1)
+    if not parts:  # a row of only whitespace str.split() knows (\x0b, \x1c, ...)
+        return False
+    return parts[0].rstrip(":") not in _TOP_CONTINUE
 
 
 def _find_in_lines(src: _Text, rows: list[str], a: int, b: int, shift0: int, out: list[Import]):
@@ -674,8 +676,9 @@ def parse_notebook(path: Path, text: str) -> Document:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        line = max(exc.lineno - 1, 0)
-        col = max(exc.colno - 1, 0)
+        # json counts lines by "\n" only; the document's lines also break at "\r":
+        # place the problem from the character offset so it stays inside the file.
+        line, col = _line_col(text, doc.lines, exc.pos)
         doc.problems.append(Problem(Span.point(line, col), f"invalid notebook JSON: {exc.msg}"))
         return doc
     except (RecursionError, ValueError) as exc:
@@ -698,6 +701,14 @@ def parse_notebook(path: Path, text: str) -> Document:
             continue
         doc.imports.extend(find_imports("\n".join(masked), masked, cell=index))
     return doc
+
+
+def _line_col(text: str, lines: list[str], offset: int) -> tuple[int, int]:
+    """(line, col) of a character offset, with the line breaking of ``split_lines``."""
+    starts = offset_table(text)
+    offset = max(0, min(offset, len(text)))
+    line = max(0, min(bisect.bisect_right(starts, offset) - 1, len(lines) - 1))
+    return line, max(0, min(offset - starts[line], len(lines[line])))
 
 
 def _notebook_cells(data: object) -> tuple[list | None, str]:
