@@ -65,17 +65,34 @@ class Positions:
 class OffsetMap:
     """Where the characters of a logical string lie in the file.
 
-    ``offsets[i]`` is the absolute offset of character ``i``; when ``offsets`` is None
-    (an escaped or folded YAML/TOML string) every sub-span is the whole ``whole`` span.
+    ``offsets[i]`` is the absolute offset of character ``i`` and ``ends[i]`` where its
+    source ends (an escape such as ``\\"`` is two characters for one; None: one each).
+    When ``offsets`` is None (a folded or multi-line YAML/TOML string) every sub-span is
+    the whole ``whole`` span and nothing in it can be edited.
+
+    ``quoting`` says how text written into the string must be encoded: "" as is (a
+    requirements file), '"' a TOML basic or YAML double-quoted string (escape ``\\``
+    and ``"``), "'" a TOML literal string (no ``'``), "''" a YAML single-quoted string
+    (``'`` doubled), "yaml" a YAML plain scalar; None: no edits.
     """
 
     pos: Positions
     offsets: tuple[int, ...] | None
     whole: tuple[int, int]
+    ends: tuple[int, ...] | None = None
+    quoting: str | None = ""
 
     @classmethod
-    def direct(cls, pos: Positions, start: int, length: int) -> OffsetMap:
-        return cls(pos, tuple(range(start, start + length)), (start, start + length))
+    def direct(cls, pos: Positions, start: int, length: int, quoting: str = "") -> OffsetMap:
+        return cls(pos, tuple(range(start, start + length)), (start, start + length), None, quoting)
+
+    @property
+    def editable(self) -> bool:
+        return self.offsets is not None and self.quoting is not None
+
+    def _end(self, i: int) -> int:
+        assert self.offsets is not None
+        return self.ends[i] if self.ends is not None else self.offsets[i] + 1
 
     def span(self, a: int, b: int) -> Span:
         """The span of logical characters ``[a, b)``."""
@@ -85,11 +102,11 @@ class OffsetMap:
         a = max(0, min(a, n))
         b = max(a, min(b, n))
         if a == n:
-            end = self.offsets[-1] + 1
+            end = self._end(n - 1)
             return self.pos.span(end, end)
         if a == b:
             return self.pos.span(self.offsets[a], self.offsets[a])
-        return self.pos.span(self.offsets[a], self.offsets[b - 1] + 1)
+        return self.pos.span(self.offsets[a], self._end(b - 1))
 
 
 @dataclass
@@ -206,6 +223,7 @@ def _direct(
         marker=marker,
         editable=editable,
         source=source,
+        quoting=m.quoting if m.editable else None,
     )
 
 
@@ -312,6 +330,7 @@ def parse_pep508(
         url=url,
         editable=editable,
         source=source,
+        quoting=m.quoting if m.editable else None,
     )
 
 
