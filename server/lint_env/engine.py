@@ -141,6 +141,14 @@ class Engine:
         self._edges: dict[Path, list[tuple[Include, _Target]]] = {}
         self._scc: dict[Path, int] = {}
         self._scc_min: dict[int, Path] = {}  # component -> its first file (by path)
+        self._run_docs: dict[Path, Document] = {}  # included files, read once per run
+
+    def _included(self, path: Path) -> Document:
+        doc = self._run_docs.get(path)
+        if doc is None:
+            doc = self.document(path, Kind.REQUIREMENTS, resolved=True)
+            self._run_docs[path] = doc
+        return doc
 
     def _include_target(self, doc: Document, target: str) -> _Target:
         """Where ``-r target`` in ``doc`` leads: a file, or why not (never raises)."""
@@ -159,7 +167,7 @@ class Engine:
         """The includes of the requirements file at ``path`` and where each leads."""
         edges = self._edges.get(path)
         if edges is None:
-            doc = self.document(path, Kind.REQUIREMENTS, resolved=True)
+            doc = self._included(path)
             edges = [(inc, self._include_target(doc, inc.target)) for inc in doc.includes]
             self._edges[path] = edges
         return edges
@@ -186,7 +194,7 @@ class Engine:
                 continue
             path = found.path
             seen.add(path)
-            sub = self.document(path, Kind.REQUIREMENTS, resolved=True)
+            sub = self._included(path)
             for dep in sub.dependencies:
                 out.append((dep, path, inc.constraint or dep.constraint_only))
             if not inc.constraint:
@@ -290,12 +298,15 @@ class Engine:
                     Problem(inc.span, f"included {what} {found.message}: {inc.target}", code)
                 )
                 continue
-            if doc.path == found.path or self._component(doc.path) == self._component(found.path):
-                comp = self._scc[doc.path]
-                if self._scc_min.get(comp) == doc.path:
-                    cycle = self._cycle(doc.path, found.path) or [doc.path, doc.path]
-                    names = " -> ".join(self._rel(p) for p in cycle)
-                    problems.append(Problem(inc.span, f"include cycle: {names}", "LE003"))
+            comp = self._component(doc.path)
+            # Reported on the first file of the cycle (by path); a file that includes
+            # itself wherever it is.
+            if comp == self._component(found.path) and (
+                found.path == doc.path or self._scc_min.get(comp) == doc.path
+            ):
+                cycle = self._cycle(doc.path, found.path) or [doc.path, doc.path]
+                names = " -> ".join(self._rel(p) for p in cycle)
+                problems.append(Problem(inc.span, f"include cycle: {names}", "LE003"))
         return problems
 
     def _rel(self, path: Path) -> str:

@@ -86,8 +86,8 @@ _NAME_RX = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 def _touches(edit: Span, span: Span) -> bool:
     a, b = (edit.line, edit.col), (edit.end_line, edit.end_col)
     s, e = (span.line, span.col), (span.end_line, span.end_col)
-    if a == b:  # an insertion: inside the span or at either end
-        return s <= a <= e
+    if a == b:  # an insertion: inside the span, at its end, or before it on its line
+        return (span.line, 0) <= a <= e  # (commenting a line out inserts "# " there)
     return a < e and s < b
 
 

@@ -33,6 +33,7 @@ class Context:
     root: Path
     local_module_names: Callable[[], frozenset[str]] = field(default=lambda: frozenset())
     _index: dict[int, tuple] = field(default_factory=dict, repr=False, compare=False)
+    _versions: dict[tuple, list | None] = field(default_factory=dict, repr=False, compare=False)
 
     def find(self, names: Iterable[str], deps: list[Dependency] | None = None) -> list[Dependency]:
         """The dependencies (of ``env`` or ``deps``) with one of these names, in order.
@@ -53,13 +54,19 @@ class Context:
         return hits
 
     def versions(self, dep: Dependency, check_python: bool = True) -> list | None:
-        return admitted(
-            dep.name,
-            dep.specifier,
-            self.target,
-            self.constraints.get(dep.name, ()),
-            check_python=check_python,
-        )
+        """The known versions the requirement admits (memoised per name and specifier:
+        repeated requirements cost one resolution)."""
+        key = (dep.name, dep.specifier, check_python)
+        if key not in self._versions:
+            self._versions[key] = admitted(
+                dep.name,
+                dep.specifier,
+                self.target,
+                self.constraints.get(dep.name, ()),
+                check_python=check_python,
+            )
+        found = self._versions[key]
+        return None if found is None else list(found)
 
     def pick(self, dep: Dependency, versions: list) -> object:
         """The version pip would pick among ``versions`` (ascending): the newest one that

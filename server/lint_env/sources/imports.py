@@ -493,7 +493,10 @@ def _top_level_starts(
     for i, row in enumerate(lines):
         if not row or row[0] in " \t\f#)]}" or in_string(starts[i]):
             continue
-        word = row.split(None, 1)[0].split(":", 1)[0]
+        parts = row.split(None, 1)
+        if not parts:  # only whitespace str.split() knows (\x0b, \x1c, ...): not code
+            continue
+        word = parts[0].split(":", 1)[0]
         if word in _TOP_CONTINUE:
             continue
         decorator = row.startswith("@")
