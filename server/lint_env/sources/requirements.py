@@ -9,8 +9,9 @@ Every character of a logical line keeps its absolute offset in the file, so span
 stay exact across continuations. The same line reader is used for the ``pip:`` list
 of a conda environment file and for PEP 508 strings in pyproject.toml.
 
-Includes (``-r``/``-c``) are recorded, never resolved here; ``${VAR}`` references
-are kept as written (never expanded); nothing named in the file is fetched.
+Includes (``-r``/``-c``) are recorded, never resolved here (the engine resolves them
+and expands ``${NAME}`` in their file names as pip does); in requirements ``${VAR}``
+references are kept as written; nothing named in the file is fetched.
 """
 
 from __future__ import annotations
