@@ -178,7 +178,16 @@ def test_verification_refuses_a_fix_that_breaks_the_file():
     notes: list[str] = []
     f = _finding(doc.path, doc.dependencies[0].span, bad)
     (kept,) = verified_findings(doc, [f], notes)
-    assert kept.fixes == () and len(notes) == 1 and "requirements.txt:1: XX001" in notes[0]
+    assert kept.fixes == ()
+    assert notes == [
+        (
+            doc.path,
+            1,
+            "XX001",
+            "the result would not parse: cannot parse requirement '>===1.0': "
+            "expected a package name",
+        )
+    ]
 
 
 def test_verification_refuses_invalid_toml():
@@ -280,3 +289,38 @@ def test_env_var_include_follows_pip(project, monkeypatch, newline):
     assert got == [("requirements.txt", "LE002"), ("sub/base.txt", "WH001")]
     r = run_cli("check", ".", "--format", "json", cwd=root, env={"REQ_DIR": ""})
     assert [f["code"] for f in json.loads(r.stdout)] == ["LE002"]  # unset: the $HOME line
+
+
+def test_editor_buffer_fixes_are_verified_too(tmp_path):
+    """The language server checks overlays with Project.check_file: its quick fixes and
+    fixAll are the engine's fixes, verified the same way."""
+    root = write_tree(tmp_path, {"pyproject.toml": ""})
+    project = Project(root, Config(root=root))
+    text = (
+        '[tool.poetry.dependencies]\nnvidia-cudnn-cu11 = "9.1.0.70"\n'
+        '[project]\ndependencies = ["h5py==3.1.0 ; sys_platform == \\"darwin\\""]\n'
+    )
+    path = root / "pyproject.toml"
+    project.set_overlay(path, text)
+    findings = project.check_file(path)
+    fixes = [x for f in findings for x in f.fixes]
+    assert {f.code for f in findings if f.fixes} == {"CU001", "WH001"}
+    for x in fixes:
+        tomllib.loads(apply_edits(text, x.edits))
+    doc = parse_text(path, text, Kind.PYPROJECT)
+    from lint_env.fixes import select_fixes
+
+    fixed = apply_edits(text, [e for x in select_fixes(fixes) for e in x.edits])
+    assert verify_text(doc, fixed, [e for x in select_fixes(fixes) for e in x.edits]) is None
+
+
+def test_a_fix_refused_at_check_time_is_named_by_fix(project):
+    text = '[tool.poetry.dependencies]\ntensorflow-gpu = "2.9"\ntensorflow = "2.16"\n'
+    root = project({".git/HEAD": "", "pyproject.toml": text})
+    r = fix(root)
+    assert (root / "pyproject.toml").read_text() == text  # a duplicate key: not applied
+    assert (
+        "lint-env: warning: pyproject.toml:2: TF005 fix not offered: the result would not "
+        "parse: invalid TOML: Cannot overwrite a value"
+    ) in r.stderr
+    assert "Fixed" not in r.stdout

@@ -45,7 +45,7 @@ def apply_fixes(
             by_path[f.path.resolve()].append(f)
     root = project.root
     for path in sorted(by_path):
-        rel = _rel(path)
+        rel = rel_path(path)
         doc = project.engine.checked_document(path)
         if doc is None or doc.kind is Kind.NOTEBOOK or (not doc.text and not path.exists()):
             continue
@@ -157,7 +157,7 @@ def _read_only(path: Path) -> bool:
     return not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
 
 
-def _rel(path: Path) -> str:
+def rel_path(path: Path) -> str:
     try:
         return path.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:

@@ -218,7 +218,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.fix or args.diff:
         from .apply import apply_fixes
 
-        notes = list(project.engine.fix_notes)  # fixes refused when the check verified them
+        from .apply import rel_path
+
+        notes = [  # fixes refused when the check verified them
+            f"{rel_path(path)}:{line}: {code} fix not offered: {why}"
+            for path, line, code, why in project.engine.fix_notes
+        ]
         outcome = apply_fixes(project, findings, unsafe=args.unsafe_fixes, write=not args.diff)
         for err in [*notes, *outcome.errors]:
             print(f"lint-env: warning: {_printable(err)}", file=sys.stderr)

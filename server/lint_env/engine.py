@@ -40,7 +40,7 @@ class Engine:
         self._checks = kind_checks()
         self._project: list[Document] | None = None
         self._local_modules: frozenset[str] | None = None
-        self.fix_notes: dict[str, None] = {}  # "file:line: CODE fix not offered: why"
+        self.fix_notes: dict[tuple, None] = {}  # (path, line, code, why) of refused fixes
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -330,7 +330,7 @@ class Engine:
             return [self._problem_finding(doc, internal_problem(exc, "checking"))]
         from .fixes import verified_findings
 
-        notes: list[str] = []
+        notes: list[tuple] = []
         findings = verified_findings(doc, findings, notes)
         for note in notes:
             if len(self.fix_notes) < 1000:

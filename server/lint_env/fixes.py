@@ -176,10 +176,10 @@ def apply_verified(doc: Document, fixes: Sequence[Fix]) -> tuple[str, str | None
 
 
 def verified_findings(
-    doc: Document, findings: list[Finding], notes: list[str] | None = None
+    doc: Document, findings: list[Finding], notes: list[tuple] | None = None
 ) -> list[Finding]:
-    """``findings`` with every fix that does not pass :func:`verify_text` removed (one
-    line for each in ``notes``)."""
+    """``findings`` with every fix that does not pass :func:`verify_text` removed (for
+    each, ``(path, line, code, why)`` in ``notes``)."""
     if doc.kind is Kind.NOTEBOOK or not any(f.fixes for f in findings):
         return findings
     budget = max(1, VERIFY_BUDGET // max(1, len(doc.text)))
@@ -208,7 +208,7 @@ def verified_findings(
         if len(kept) != len(f.fixes):
             if notes is not None:
                 reason = next((why[x] for x in f.fixes if why.get(x)), "too many fixes")
-                notes.append(f"{doc.path}:{f.span.line + 1}: {f.code} fix not offered: {reason}")
+                notes.append((doc.path, f.span.line + 1, f.code, reason))
             f = replace(f, fixes=kept)
         out.append(f)
     return out
