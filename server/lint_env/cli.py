@@ -216,9 +216,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings = result.findings
     fixed = 0
     if args.fix or args.diff:
-        from .apply import apply_fixes
-
-        from .apply import rel_path
+        from .apply import apply_fixes, rel_path
 
         notes = [  # fixes refused when the check verified them
             f"{rel_path(path)}:{line}: {code} fix not offered: {why}"
