@@ -209,3 +209,16 @@ def test_file_names_with_newlines_and_escapes_are_not_printed_raw(project, fmt):
     assert "\\x1b[31mred\\nfake.txt" in r.stdout
     finding_lines = [row for row in r.stdout.splitlines() if "WH001" in row]
     assert len(finding_lines) == 1 and "fake.txt" in finding_lines[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import\n\x0b\r",
+        "__import__('x')\n\x1c\nimport os\n",  # the dynamic-import path: same class
+        "\x1c\nfrom x import y\n\x0b\nimportlib.import_module('z')\n",
+    ],
+)
+def test_whitespace_only_rows_in_python(text):
+    doc = parse_text(Path("m.py"), text, Kind.PYTHON)
+    assert [p for p in doc.problems if p.code == "LE007"] == []

@@ -22,8 +22,8 @@ def encode(quoting: str | None, text: str) -> str | None:
         return None if "'" in text else text
     if quoting == "''":
         return text.replace("'", "''")
-    if quoting == "yaml":  # a plain scalar: no comment, no mapping, no flow indicators
-        if " #" in text or ": " in text or text.endswith(":") or text[:1] in "!&*|>%@`'\"[]{},#":
+    if quoting == "yaml":  # inside a plain scalar (never at its start): no comment, no key
+        if " #" in text or ": " in text or text.endswith(":") or text.startswith("#"):
             return None
         return text
     return None
