@@ -324,3 +324,17 @@ def test_a_fix_refused_at_check_time_is_named_by_fix(project):
         "parse: invalid TOML: Cannot overwrite a value"
     ) in r.stderr
     assert "Fixed" not in r.stdout
+
+
+def test_fixes_that_fail_together_are_applied_one_by_one():
+    from lint_env.fixes import accept_together
+
+    text = "a==1\nb==1\n"
+    doc = parse_text(Path("/p/requirements.txt"), text, Kind.REQUIREMENTS)
+    a, b = doc.dependencies
+    good = Fix("a", (TextEdit(a.specifier_span, ">=2"),))
+    # joins the two lines into one that does not parse: refused, `good` still applied
+    joins = Fix("b", (TextEdit(Span(0, 4, 1, 0), " "),))
+    new, accepted, rejected = accept_together(doc, [good, joins])
+    assert new == "a>=2\nb==1\n" and accepted == [good]
+    assert [f for f, _ in rejected] == [joins]

@@ -20,12 +20,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fixes import apply_verified, select_fixes
+from .fixes import accept_together, select_fixes
 from .model import Document, Finding, Fix, Kind
 from .sources.text import encode
 
 MAX_ROUNDS = 10
-MAX_TRIES = 50  # fixes tried one by one when a round's fixes fail together
 
 
 @dataclass
@@ -105,7 +104,7 @@ def _fix_file(
             chosen = select_fixes([x for x in candidates if x not in refused])
             if not chosen:
                 break
-            new_text, accepted, rejected = _accept(doc, chosen)
+            new_text, accepted, rejected = accept_together(doc, chosen)
             for fix, reason in rejected:
                 refused.add(fix)
                 line = min(e.span.line for e in fix.edits) + 1
@@ -122,30 +121,6 @@ def _fix_file(
     finally:
         project.set_overlay(path, None)
     return text, count
-
-
-def _accept(doc: Document, fixes: list[Fix]) -> tuple[str, list[Fix], list[tuple[Fix, str]]]:
-    """Apply ``fixes`` together when the result passes; else one by one, keeping each
-    that passes with those kept before it."""
-    text, reason = apply_verified(doc, fixes)
-    if reason is None:
-        return text, fixes, []
-    if len(fixes) == 1:
-        return doc.text, [], [(fixes[0], reason)]
-    accepted: list[Fix] = []
-    rejected: list[tuple[Fix, str]] = []
-    text = doc.text
-    for k, fix in enumerate(fixes):
-        if k >= MAX_TRIES:
-            rejected.append((fix, "too many fixes failed together; run --fix again"))
-            continue
-        new_text, why = apply_verified(doc, [*accepted, fix])
-        if why is None:
-            accepted.append(fix)
-            text = new_text
-        else:
-            rejected.append((fix, why))
-    return text, accepted, rejected
 
 
 def _read_only(path: Path) -> bool:

@@ -175,6 +175,37 @@ def apply_verified(doc: Document, fixes: Sequence[Fix]) -> tuple[str, str | None
     return (doc.text, reason) if reason else (new_text, None)
 
 
+MAX_TRIES = 50  # fixes tried one by one when fixes that passed alone fail together
+
+
+def accept_together(
+    doc: Document, fixes: list[Fix]
+) -> tuple[str, list[Fix], list[tuple[Fix, str]]]:
+    """Apply non-overlapping ``fixes`` together when the result passes; else one by one,
+    keeping each that passes with those kept before it. (``--fix`` per round; an
+    editor's fix-all can use it the same way.) Returns the text, the fixes applied
+    and the refused ones with why."""
+    text, reason = apply_verified(doc, fixes)
+    if reason is None:
+        return text, list(fixes), []
+    if len(fixes) == 1:
+        return doc.text, [], [(fixes[0], reason)]
+    accepted: list[Fix] = []
+    rejected: list[tuple[Fix, str]] = []
+    text = doc.text
+    for k, fix in enumerate(fixes):
+        if k >= MAX_TRIES:
+            rejected.append((fix, "too many fixes failed together; run --fix again"))
+            continue
+        new_text, why = apply_verified(doc, [*accepted, fix])
+        if why is None:
+            accepted.append(fix)
+            text = new_text
+        else:
+            rejected.append((fix, why))
+    return text, accepted, rejected
+
+
 def verified_findings(
     doc: Document, findings: list[Finding], notes: list[tuple] | None = None
 ) -> list[Finding]:
