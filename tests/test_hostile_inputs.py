@@ -222,3 +222,9 @@ def test_file_names_with_newlines_and_escapes_are_not_printed_raw(project, fmt):
 def test_whitespace_only_rows_in_python(text):
     doc = parse_text(Path("m.py"), text, Kind.PYTHON)
     assert [p for p in doc.problems if p.code == "LE007"] == []
+
+
+def test_python_syntax_warnings_are_not_printed(project):
+    root = project({".git/HEAD": "", "a.py": 'import os\nx = 1if True else 2\nprint("\\d")\n'})
+    r = run_cli("check", ".", cwd=root)
+    assert r.returncode == 0 and r.stderr == ""

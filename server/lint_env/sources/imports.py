@@ -24,6 +24,7 @@ import gc
 import itertools
 import json
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -278,7 +279,9 @@ def _parse(source: str) -> ast.Module | None:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return ast.parse(source)
+        with warnings.catch_warnings():  # "invalid escape sequence" is not ours to print
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
     finally:
@@ -357,7 +360,9 @@ _HANDLER_NAME_RX = re.compile(r"[A-Za-z_]\w*")
 def _parse_statement(stmt: str) -> ast.Module | None:
     """One import statement (trees are only read, so equal statements share one)."""
     try:
-        return ast.parse(stmt)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(stmt)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
