@@ -331,7 +331,7 @@ def test_fixes_that_fail_together_are_applied_one_by_one():
 
     text = "a==1\nb==1\n"
     doc = parse_text(Path("/p/requirements.txt"), text, Kind.REQUIREMENTS)
-    a, b = doc.dependencies
+    a, _ = doc.dependencies
     good = Fix("a", (TextEdit(a.specifier_span, ">=2"),))
     # joins the two lines into one that does not parse: refused, `good` still applied
     joins = Fix("b", (TextEdit(Span(0, 4, 1, 0), " "),))
