@@ -228,3 +228,27 @@ def test_python_syntax_warnings_are_not_printed(project):
     root = project({".git/HEAD": "", "a.py": 'import os\nx = 1if True else 2\nprint("\\d")\n'})
     r = run_cli("check", ".", cwd=root)
     assert r.returncode == 0 and r.stderr == ""
+
+
+def test_a_huge_line_is_not_echoed_whole(project):
+    root = project({".git/HEAD": "", "requirements.txt": "numpy" + "[" * 100_000 + "\n"})
+    code, findings, _ = check_json(root)
+    (f,) = findings
+    assert code == 1 and f["code"] == "LE001" and len(f["message"]) < 300
+
+
+def test_deep_nesting_in_every_format_is_a_finding(project):
+    n = 100_000
+    root = project(
+        {
+            ".git/HEAD": "",
+            "environment.yml": "dependencies: " + "[" * n + "]" * n + "\n",
+            "nb.ipynb": "[" * n + "]" * n,
+            "a.py": "x = " + "(" * n + ")" * n + "\nimport numpy\n",
+            "requirements.txt": "numpy\n",
+        }
+    )
+    code, findings, err = check_json(root)
+    assert err == "" and code == 1
+    got = {(f["path"], f["code"]) for f in findings}
+    assert got == {("environment.yml", "LE001"), ("nb.ipynb", "LE001")}

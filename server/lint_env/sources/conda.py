@@ -18,7 +18,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from ..model import Dependency, Document, Kind, Problem, Setting, Span
-from .requirements import OffsetMap, Positions, parse_requirement_line
+from .requirements import OffsetMap, Positions, parse_requirement_line, quoted
 from .text import split_lines
 
 __all__ = ["conda_version_to_pep440", "parse_conda"]
@@ -278,7 +278,9 @@ class _Reader:
         nm = _NAME.match(s, i, b)
         if not nm:
             self.doc.problems.append(
-                Problem(span, f"cannot parse conda match spec {s[a:b]!r}: expected a package name")
+                Problem(
+                    span, f"cannot parse conda match spec {quoted(s[a:b])}: expected a package name"
+                )
             )
             return
         rest_a = nm.end()
@@ -286,7 +288,9 @@ class _Reader:
         if rest_a < b and s[rest_a] == "[":
             close = s.find("]", rest_a)
             if close == -1 or s[close + 1 : b].strip():
-                self.doc.problems.append(Problem(span, f"cannot parse conda match spec {s[a:b]!r}"))
+                self.doc.problems.append(
+                    Problem(span, f"cannot parse conda match spec {quoted(s[a:b])}")
+                )
                 return
             k = rest_a + 1
             for item in _BRACKET_ITEM.finditer(s, k, close):
@@ -304,7 +308,9 @@ class _Reader:
         elif rest_a < b:
             vm = _VERSION_PART.match(s[:b], rest_a)
             if not vm or (not vm.group("sp") and not re.match(_OP, vm.group("ver"))):
-                self.doc.problems.append(Problem(span, f"cannot parse conda match spec {s[a:b]!r}"))
+                self.doc.problems.append(
+                    Problem(span, f"cannot parse conda match spec {quoted(s[a:b])}")
+                )
                 return
             ver = vm.group("ver")
             fuzzy = ver.startswith("=") and not ver.startswith("==")

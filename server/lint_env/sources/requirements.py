@@ -35,6 +35,7 @@ __all__ = [
     "parse_pep508",
     "parse_requirement_line",
     "parse_requirements",
+    "quoted",
 ]
 
 # --- positions ----------------------------------------------------------------
@@ -172,6 +173,11 @@ _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".
 _PEP508_URL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@")
 
 
+def quoted(text: str, limit: int = 120) -> str:
+    """``repr`` of text echoed in a message, shortened: a finding is one readable line."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
+
+
 def _tokens(s: str) -> list[tuple[int, int]]:
     """Whitespace-separated tokens of ``s`` as (start, end) index pairs."""
     return [(t.start(), t.end()) for t in re.finditer(r"\S+", s)]
@@ -263,7 +269,7 @@ def parse_pep508(
         if req.startswith("${"):
             # The name itself comes from the environment: nothing to check.
             return Setting("unresolved", req, span)
-        return Problem(span, f"cannot parse requirement {req!r}: expected a package name")
+        return Problem(span, f"cannot parse requirement {quoted(req)}: expected a package name")
     i = name_m.end()
     n = len(req)
 
@@ -313,9 +319,9 @@ def parse_pep508(
         if "${" in req[: name_m.end() + 2]:
             return Setting("unresolved", req, span)
         detail = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
-        return Problem(span, f"cannot parse requirement {req!r}: {detail}")
+        return Problem(span, f"cannot parse requirement {quoted(req)}: {detail}")
     except Exception as exc:  # pragma: no cover - packaging should only raise the above
-        return Problem(span, f"cannot parse requirement {req!r}: {exc}")
+        return Problem(span, f"cannot parse requirement {quoted(req)}: {exc}")
     if not extras and parsed.extras:
         extras = sorted(parsed.extras)
     has_spec = spec_b > spec_a and url is None
@@ -394,7 +400,7 @@ def parse_requirement_line(s: str, m: OffsetMap, *, source: str = "pip") -> Line
             elif tok.startswith("-"):
                 msg = f"unknown pip option {tok.split('=', 1)[0]!r}"
             else:
-                msg = f"unexpected text {tok!r} after options"
+                msg = f"unexpected text {quoted(tok)} after options"
             out.problems.append(Problem(m.span(ta, tb), msg))
             if name is not None or tok.startswith("-"):
                 break  # the option may take a value: one problem for the rest of the line
