@@ -5,7 +5,7 @@
 Cases (issue 9), each built in a temporary folder and checked in-process with the
 ``lint_env`` on ``sys.path`` (``PYTHONPATH=server`` for a checkout):
 
-- ``identical``: one requirements.txt with 16,000 identical ``tensorflow==2.12`` lines
+- ``identical``: one requirements.txt with 16,000 identical ``h5py==3.1.0`` lines
   (every line a finding with a fix: rules and the fix verification run);
   ``identical-fix`` also applies the fixes (``--fix --unsafe-fixes``);
 - ``fanout``: 40 files that each include all 40 (``-r``; one big include cycle);
@@ -28,7 +28,7 @@ from pathlib import Path
 
 def identical(root: Path, scale: float) -> None:
     n = int(16_000 * scale)
-    (root / "requirements.txt").write_text("tensorflow==2.12\n" * n, encoding="utf-8")
+    (root / "requirements.txt").write_text("h5py==3.1.0\n" * n, encoding="utf-8")
 
 
 def fanout(root: Path, scale: float) -> None:

@@ -83,3 +83,67 @@ def test_find_keeps_declaration_order(tmp_path):
     assert [d.raw for d in ctx.find(["a", "c"])] == ["a", "c", "a==1"]
     assert [d.raw for d in ctx.find(["b"], deps[1:])] == []
     assert [d.raw for d in ctx.find(["a"], deps[2:])] == ["a==1"]
+
+
+def _reference_select(fixes):
+    """The quadratic definition select_fixes must agree with."""
+    from lint_env.fixes import _overlaps
+
+    chosen, taken = [], []
+    for fix in fixes:
+        spans = [e.span for e in fix.edits]
+        pairs = [(x, y) for i, x in enumerate(spans) for y in spans[i + 1 :]]
+        if any(_overlaps(s, t) for s in spans for t in taken) or any(
+            _overlaps(x, y) for x, y in pairs
+        ):
+            continue
+        chosen.append(fix)
+        taken.extend(spans)
+    return chosen
+
+
+def test_select_fixes_agrees_with_the_quadratic_definition():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from lint_env.fixes import select_fixes
+    from lint_env.model import Fix, Span, TextEdit
+
+    pos = st.tuples(st.integers(0, 3), st.integers(0, 4))
+    span = st.builds(
+        lambda a, b, cell: Span(*min(a, b), *max(a, b), cell),
+        pos,
+        pos,
+        st.sampled_from([None, None, 0, 1]),
+    )
+    fix = st.builds(
+        lambda spans: Fix("f", tuple(TextEdit(s, "x") for s in spans)),
+        st.lists(span, min_size=1, max_size=3),
+    )
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.lists(fix, max_size=12))
+    def run(fixes):
+        assert select_fixes(fixes) == _reference_select(fixes)
+
+    run()
+
+
+def test_select_fixes_is_not_quadratic():
+    """16,000 fixes: counted comparisons, not time (the old loop compared all pairs)."""
+    from lint_env import fixes as fixes_module
+    from lint_env.model import Fix, Span, TextEdit
+
+    calls = []
+    real = fixes_module._start
+
+    def counting_start(s):
+        calls.append(1)
+        return real(s)
+
+    items = [Fix("f", (TextEdit(Span(k, 0, k, 5), "x"),)) for k in range(16_000)]
+    fixes_module._start = counting_start
+    try:
+        assert len(fixes_module.select_fixes(items)) == 16_000
+    finally:
+        fixes_module._start = real
+    assert len(calls) < 16_000 * 10

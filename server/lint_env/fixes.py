@@ -3,6 +3,7 @@ apply the same edits."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections import Counter
@@ -46,20 +47,58 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
 
 def _overlaps(a: Span, b: Span) -> bool:
     return (
-        (a.line, a.col) < (b.end_line, b.end_col) and (b.line, b.col) < (a.end_line, a.end_col)
-    ) or ((a.line, a.col) == (b.line, b.col))
+        a.cell == b.cell
+        and (a.line, a.col) < (b.end_line, b.end_col)
+        and (b.line, b.col) < (a.end_line, a.end_col)
+    ) or _start(a) == _start(b)
+
+
+def _start(s: Span) -> tuple[int, int, int]:
+    return (-1 if s.cell is None else s.cell, s.line, s.col)
+
+
+def _end(s: Span) -> tuple[int, int, int]:
+    return (-1 if s.cell is None else s.cell, s.end_line, s.end_col)
+
+
+class _Taken:
+    """Spans already taken, sorted by start. They never overlap one another, so their
+    ends grow with their starts: a new span needs only its neighbours checked."""
+
+    def __init__(self) -> None:
+        self.starts: list[tuple[int, int, int]] = []
+        self.ends: list[tuple[int, int, int]] = []
+
+    def overlaps(self, span: Span) -> bool:
+        a, b = _start(span), _end(span)
+        k = bisect.bisect_left(self.starts, a)
+        if k < len(self.starts) and self.starts[k] == a:
+            return True  # the same start (two insertions at one place, too)
+        before = bisect.bisect_left(self.starts, b) - 1  # the last start before b
+        if a == b:
+            before = k - 1  # an insertion: only a span around it
+        return before >= 0 and self.ends[before] > a
+
+    def add(self, span: Span) -> None:
+        k = bisect.bisect_left(self.starts, _start(span))
+        self.starts.insert(k, _start(span))
+        self.ends.insert(k, _end(span))
 
 
 def select_fixes(fixes: Iterable[Fix]) -> list[Fix]:
-    """A set of fixes whose edits do not overlap (first come, first served)."""
+    """A set of fixes whose edits do not overlap (first come, first served). Linear in
+    the number of fixes (with a binary search each), not quadratic."""
     chosen: list[Fix] = []
-    taken: list[Span] = []
+    taken = _Taken()
     for fix in fixes:
         spans = [e.span for e in fix.edits]
-        if any(_overlaps(s, t) for s in spans for t in taken):
+        if any(taken.overlaps(s) for s in spans) or any(
+            _overlaps(x, y) for i, x in enumerate(spans) for y in spans[i + 1 :]
+        ):
             continue
         chosen.append(fix)
-        taken.extend(spans)
+        for s in spans:
+            taken.add(s)
     return chosen
 
 
@@ -79,7 +118,7 @@ def newline_normalized(fix_text: str, newline: str) -> str:
 
 # Re-parsing costs the document's size; past this many characters per document the
 # remaining fixes are checked together in batches instead of one by one.
-VERIFY_BUDGET = 2_000_000
+VERIFY_BUDGET = 200_000
 _NAME_RX = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
@@ -89,6 +128,20 @@ def _touches(edit: Span, span: Span) -> bool:
     if a == b:  # an insertion: inside the span, at its end, or before it on its line
         return (span.line, 0) <= a <= e  # (commenting a line out inserts "# " there)
     return a < e and s < b
+
+
+class _Near:
+    """Which spans the edits touch, by binary search (edits never overlap, so only
+    those starting on the span's first line or inside it, and the one before, can)."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = sorted(spans, key=lambda s: (s.line, s.col, s.end_line, s.end_col))
+        self.starts = [(s.line, s.col) for s in self.spans]
+
+    def touches(self, span: Span) -> bool:
+        lo = bisect.bisect_left(self.starts, (span.line, 0))
+        hi = bisect.bisect_right(self.starts, (span.end_line, span.end_col))
+        return any(_touches(e, span) for e in self.spans[max(lo - 1, 0) : hi])
 
 
 def _dep_key(d: Dependency) -> tuple:
@@ -122,8 +175,8 @@ def verify_text(doc: Document, new_text: str, edits: Sequence[TextEdit]) -> str 
         if old_problems[key] <= 0:
             return f"the result would not parse: {p.message}"
         old_problems[key] -= 1
-    spans = [e.span for e in edits]
-    touched = [d for d in doc.dependencies if any(_touches(s, d.span) for s in spans)]
+    near = _Near([e.span for e in edits])
+    touched = [d for d in doc.dependencies if near.touches(d.span)]
     kept = Counter(_dep_key(d) for d in doc.dependencies) - Counter(_dep_key(d) for d in touched)
     now = Counter(_dep_key(d) for d in new.dependencies)
     if kept - now:
@@ -143,9 +196,7 @@ def verify_text(doc: Document, new_text: str, edits: Sequence[TextEdit]) -> str 
     if (doc.python or ("",))[0] != (new.python or ("",))[0]:
         return "it would change the Python version"
     old_settings = Counter((s.key, s.value) for s in doc.settings)
-    old_settings -= Counter(
-        (s.key, s.value) for s in doc.settings if any(_touches(x, s.span) for x in spans)
-    )
+    old_settings -= Counter((s.key, s.value) for s in doc.settings if near.touches(s.span))
     if old_settings - Counter((s.key, s.value) for s in new.settings):
         return "it would change the file's options"
     if [i.module for i in doc.imports] != [i.module for i in new.imports]:
@@ -215,7 +266,7 @@ def verified_findings(
         return findings
     budget = max(1, VERIFY_BUDGET // max(1, len(doc.text)))
     why: dict[Fix, str | None] = {}
-    pending: list[Fix] = []
+    pending: dict[Fix, None] = {}  # in order, each once
     for f in findings:
         for fix in f.fixes:
             if fix in why or fix in pending:
@@ -224,7 +275,7 @@ def verified_findings(
                 budget -= 1
                 why[fix] = apply_verified(doc, [fix])[1]
             else:
-                pending.append(fix)
+                pending[fix] = None
     for _ in range(4):  # the rest in batches of non-overlapping fixes
         if not pending:
             break
@@ -232,7 +283,7 @@ def verified_findings(
         reason = apply_verified(doc, batch)[1]
         for fix in batch:
             why[fix] = reason
-        pending = [x for x in pending if x not in why]
+            del pending[fix]
     out = []
     for f in findings:
         kept = tuple(x for x in f.fixes if x in why and why[x] is None)
