@@ -338,3 +338,11 @@ def test_fixes_that_fail_together_are_applied_one_by_one():
     new, accepted, rejected = accept_together(doc, [good, joins])
     assert new == "a>=2\nb==1\n" and accepted == [good]
     assert [f for f, _ in rejected] == [joins]
+
+
+def test_block_scalar_item_with_a_comment_is_commented_out(project):
+    text = "dependencies:\n  - >-  # cuda\n    cudatoolkit\n  - numpy\n"
+    root = project({".git/HEAD": "", "environment.yml": text})
+    fix(root)
+    got = (root / "environment.yml").read_text()
+    assert got == "dependencies:\n  # - >-  # cuda\n    # cudatoolkit\n  - numpy\n"

@@ -249,7 +249,9 @@ def remove_line(doc: Document, dep: Dependency, description: str, safe: bool = T
             after = after[1:].strip()
     if before or (after and not after.startswith("#")):
         return None
-    if after or any("#" in row for row in doc.lines[dep.span.line + 1 : dep.span.end_line]):
+    inner = doc.lines[dep.span.line + 1 : dep.span.end_line]
+    multi = dep.span.end_line > dep.span.line
+    if after or any("#" in row for row in inner) or (multi and "#" in first[dep.span.col :]):
         edits = []
         for k in range(dep.span.line, dep.span.end_line + 1):
             row = doc.lines[k]
