@@ -8,6 +8,8 @@ Cases (issue 9), each built in a temporary folder and checked in-process with th
 - ``identical``: one requirements.txt with 16,000 identical ``h5py==3.1.0`` lines
   (every line a finding with a fix: rules and the fix verification run);
   ``identical-fix`` also applies the fixes (``--fix --unsafe-fixes``);
+  ``identical-tf``: 16,000 ``tensorflow==2.12`` lines (rules that look for partners of
+  each requirement: quadratic before ``Context.find`` was indexed);
 - ``fanout``: 40 files that each include all 40 (``-r``; one big include cycle);
 - ``chain``: a chain of 400 files, each including the next (and the last the first,
   a 400-file cycle).
@@ -32,6 +34,11 @@ def identical(root: Path, scale: float) -> None:
     (root / "requirements.txt").write_text("h5py==3.1.0\n" * n, encoding="utf-8")
 
 
+def identical_tf(root: Path, scale: float) -> None:
+    n = int(16_000 * scale)
+    (root / "requirements.txt").write_text("tensorflow==2.12\n" * n, encoding="utf-8")
+
+
 def fanout(root: Path, scale: float) -> None:
     n = max(1, int(40 * scale))
     includes = "".join(f"-r requirements-{k}.txt\n" for k in range(n))
@@ -47,7 +54,13 @@ def chain(root: Path, scale: float) -> None:
         (root / name).write_text(f"-r {nxt}\npkg-{k}\n", encoding="utf-8")
 
 
-CASES = {"identical": identical, "fanout": fanout, "chain": chain, "identical-fix": identical}
+CASES = {
+    "identical": identical,
+    "identical-tf": identical_tf,
+    "fanout": fanout,
+    "chain": chain,
+    "identical-fix": identical,
+}
 
 
 def run(name: str, scale: float) -> tuple[float, float, int]:
