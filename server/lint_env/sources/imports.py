@@ -273,6 +273,13 @@ def _catches_import_error(handlers: list[ast.ExceptHandler]) -> bool:
     return False
 
 
+def _quiet() -> None:
+    # Only the compiler's warnings about the parsed code (a SyntaxWarning, or the
+    # DeprecationWarning of Python < 3.12): others stay visible, even in threads.
+    warnings.simplefilter("ignore", SyntaxWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
+
+
 def _parse(source: str) -> ast.Module | None:
     # The cyclic GC is paused while the tree is built: a syntax tree has no cycles, and
     # collections triggered by its many allocations make parsing about twice as slow.
@@ -280,7 +287,7 @@ def _parse(source: str) -> ast.Module | None:
     gc.disable()
     try:
         with warnings.catch_warnings():  # "invalid escape sequence" is not ours to print
-            warnings.simplefilter("ignore")
+            _quiet()
             return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
@@ -361,7 +368,7 @@ def _parse_statement(stmt: str) -> ast.Module | None:
     """One import statement (trees are only read, so equal statements share one)."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            _quiet()
             return ast.parse(stmt)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
