@@ -346,3 +346,15 @@ def test_block_scalar_item_with_a_comment_is_commented_out(project):
     fix(root)
     got = (root / "environment.yml").read_text()
     assert got == "dependencies:\n  # - >-  # cuda\n    # cudatoolkit\n  - numpy\n"
+
+
+def test_a_fix_may_not_change_its_neighbour_on_the_same_line():
+    text = '[project]\ndependencies = ["a==1", "b==1"]\n'
+    doc = parse_text(Path("/p/pyproject.toml"), text, Kind.PYPROJECT)
+    a, b = doc.dependencies
+    mine = TextEdit(a.specifier_span, ">=2")
+    sneaky = TextEdit(b.specifier_span, ">=3")  # not part of the fix of a
+    assert verify_text(doc, apply_edits(text, [mine]), [mine]) is None
+    assert verify_text(doc, apply_edits(text, [mine, sneaky]), [mine]) is not None
+    insert = TextEdit(Span.point(1, a.span.end_col), "; os_name == 'nt'")
+    assert verify_text(doc, apply_edits(text, [insert, sneaky]), [insert]) is not None

@@ -122,11 +122,18 @@ VERIFY_BUDGET = 200_000
 _NAME_RX = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
-def _touches(edit: Span, span: Span) -> bool:
+def _touches(edit: Span, span: Span, lines: Sequence[str] = ()) -> bool:
+    """Whether ``edit`` changes the text of ``span``: overlaps it, inserts inside it or at
+    an end, or inserts before it on its line with only indentation, a list dash or a
+    quote between (commenting the line out)."""
     a, b = (edit.line, edit.col), (edit.end_line, edit.end_col)
     s, e = (span.line, span.col), (span.end_line, span.end_col)
-    if a == b:  # an insertion: inside the span, at its end, or before it on its line
-        return (span.line, 0) <= a <= e  # (commenting a line out inserts "# " there)
+    if a == b:
+        if s <= a <= e:
+            return True
+        if a < s and edit.line == span.line and span.line < len(lines):
+            return not lines[span.line][edit.col : span.col].strip(" \t-'\"")
+        return False
     return a < e and s < b
 
 
@@ -134,14 +141,15 @@ class _Near:
     """Which spans the edits touch, by binary search (edits never overlap, so only
     those starting on the span's first line or inside it, and the one before, can)."""
 
-    def __init__(self, spans: list[Span]) -> None:
+    def __init__(self, spans: list[Span], lines: Sequence[str]) -> None:
         self.spans = sorted(spans, key=lambda s: (s.line, s.col, s.end_line, s.end_col))
         self.starts = [(s.line, s.col) for s in self.spans]
+        self.lines = lines
 
     def touches(self, span: Span) -> bool:
         lo = bisect.bisect_left(self.starts, (span.line, 0))
         hi = bisect.bisect_right(self.starts, (span.end_line, span.end_col))
-        return any(_touches(e, span) for e in self.spans[max(lo - 1, 0) : hi])
+        return any(_touches(e, span, self.lines) for e in self.spans[max(lo - 1, 0) : hi])
 
 
 def _dep_key(d: Dependency) -> tuple:
@@ -175,7 +183,7 @@ def verify_text(doc: Document, new_text: str, edits: Sequence[TextEdit]) -> str 
         if old_problems[key] <= 0:
             return f"the result would not parse: {p.message}"
         old_problems[key] -= 1
-    near = _Near([e.span for e in edits])
+    near = _Near([e.span for e in edits], doc.lines)
     touched = [d for d in doc.dependencies if near.touches(d.span)]
     kept = Counter(_dep_key(d) for d in doc.dependencies) - Counter(_dep_key(d) for d in touched)
     now = Counter(_dep_key(d) for d in new.dependencies)
