@@ -252,3 +252,18 @@ def test_deep_nesting_in_every_format_is_a_finding(project):
     assert err == "" and code == 1
     got = {(f["path"], f["code"]) for f in findings}
     assert got == {("environment.yml", "LE001"), ("nb.ipynb", "LE001")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "from \x00. import sibling\n",  # found by benchmarks/fuzz.py: a reversed span
+        "x = __import__('yaml')\r\r\nfrom \x00. import sibling\r\r\n",
+    ],
+)
+def test_import_spans_are_never_reversed(text):
+    doc = parse_text(Path("m.py"), text, Kind.PYTHON)
+    for imp in doc.imports:
+        sp = imp.span
+        assert (sp.line, sp.col) <= (sp.end_line, sp.end_col)
+        assert sp.end_col <= len(doc.lines[sp.end_line])

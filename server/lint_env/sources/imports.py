@@ -85,6 +85,7 @@ class _Text:
         return line, offset - self.starts[line]
 
     def span(self, start: int, end: int) -> Span:
+        end = max(start, end)  # never reversed (a NUL where the dots should be, ...)
         line, col = self.position(start)
         end_line, end_col = self.position(end)
         return Span(line, col, end_line, end_col, self.cell)
