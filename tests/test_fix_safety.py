@@ -358,3 +358,17 @@ def test_a_fix_may_not_change_its_neighbour_on_the_same_line():
     assert verify_text(doc, apply_edits(text, [mine, sneaky]), [mine]) is not None
     insert = TextEdit(Span.point(1, a.span.end_col), "; os_name == 'nt'")
     assert verify_text(doc, apply_edits(text, [insert, sneaky]), [insert]) is not None
+
+
+@pytest.mark.parametrize("how", [".", "requirements.txt"])
+def test_a_symlink_out_of_the_project_is_not_read(tmp_path, how):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET_TOKEN=abc123 ==\n")
+    root = write_tree(tmp_path / "proj", {".git/HEAD": "", "b.txt": "x\n"})
+    (root / "requirements.txt").symlink_to(secret)
+    for fmt in ("text", "github", "json"):
+        r = run_cli("check", how, "--format", fmt, cwd=root)
+        assert "SECRET_TOKEN" not in r.stdout + r.stderr
+        assert "requirements.txt: links outside the project (skipped)" in r.stderr
+    r = run_cli("check", "../secret.txt", "--format", "json", cwd=root)  # named: checked
+    assert "SECRET_TOKEN" in r.stdout

@@ -155,7 +155,9 @@ def _color(args: argparse.Namespace, stream) -> bool:
 
 
 def _project_root(start: Path) -> Path:
-    here = start.resolve()
+    # Where the file is written, not where a symlink leads: a link out of the project
+    # must not move the project (nor its config) to the link's target.
+    here = Path(os.path.abspath(start))
     if not here.is_dir():
         here = here.parent
     for d in (here, *here.parents):

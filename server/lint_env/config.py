@@ -4,6 +4,7 @@ flags, editor settings)."""
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -72,8 +73,8 @@ def _glob(rel: str, pattern: str) -> bool:
 
 def _nearest(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest pyproject.toml with a [tool.lint-env] table, and that table."""
-    here = start.resolve()
-    if here.is_file():
+    here = Path(os.path.abspath(start))  # where it is written (a symlink stays put)
+    if here.is_file() or not here.is_dir():
         here = here.parent
     for d in (here, *here.parents):
         candidate = d / "pyproject.toml"
@@ -117,8 +118,9 @@ def load_config(start: Path, default_root: Path | None = None) -> Config:
     defaults if none, rooted at ``default_root`` or the folder of ``start``."""
     found = _nearest(start)
     if found is None:
-        here = start.resolve()
-        return Config(root=default_root or (here if here.is_dir() else here.parent))
+        here = Path(os.path.abspath(start)).resolve() if start.is_dir() else None
+        here = here or Path(os.path.abspath(start)).parent.resolve()
+        return Config(root=default_root or here)
     path, table = found
     return config_from_table(table, source=path)
 

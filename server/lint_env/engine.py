@@ -450,6 +450,7 @@ class Engine:
         found = discover([Path(p) for p in paths], self.root, self.config.exclude)
         files = list(found.files)
         errors = list(found.errors)
+        files = self._inside(files, paths, errors)
         files = self._with_includes(files)
         code = [p for p in files if detect_kind(p) in _CODE_KINDS]
         if len(code) > 1:
@@ -461,6 +462,32 @@ class Engine:
             findings.extend(self.check_document(self.document(path, resolved=True)))
         findings.sort(key=lambda f: f.sort_key)
         return CheckResult(findings=findings, files=files, errors=errors)
+
+    def _inside(self, files: list[Path], paths: Sequence[Path], errors: list[str]) -> list[Path]:
+        """Files inside the project whose real path is outside it (a symlink to
+        ~/.ssh/config) are not read: a finding would show their lines. A file named by
+        a path outside the project (``lint-env check ../other/requirements.txt``) is the
+        user's choice and stays."""
+        named = set()
+        for p in paths:
+            try:  # the folder resolved, not the last name: where the file is written
+                written = Path(os.path.abspath(p))
+                written = written.parent.resolve() / written.name
+                if not written.is_relative_to(self.root):
+                    named.add(written.resolve())
+            except (OSError, RuntimeError):
+                continue
+        out = []
+        for path in files:
+            try:
+                real = path.resolve()
+            except (OSError, RuntimeError):
+                real = path
+            if real in named or real.is_relative_to(self.root):
+                out.append(path)
+            else:
+                errors.append(f"{self._rel(path.absolute())}: links outside the project (skipped)")
+        return out
 
     def _with_includes(self, files: list[Path]) -> list[Path]:
         """Requirement files reached through -r/-c are checked too (once each). Files
