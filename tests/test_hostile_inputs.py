@@ -267,3 +267,26 @@ def test_import_spans_are_never_reversed(text):
         sp = imp.span
         assert (sp.line, sp.col) <= (sp.end_line, sp.end_col)
         assert sp.end_col <= len(doc.lines[sp.end_line])
+
+
+def test_cli_with_a_corrupt_import_cache_row(tmp_path):
+    root = write_tree(
+        tmp_path / "proj",
+        {
+            ".git/HEAD": "",
+            "a.py": "import yaml\n",
+            "b.py": "import os\n",
+            "requirements.txt": "numpy\n",
+        },
+    )
+    env = {"LINT_ENV_CACHE_DIR": str(tmp_path / "cache")}
+    first = run_cli("check", ".", "--format", "json", cwd=root, env=env)
+    db = sqlite3.connect(tmp_path / "cache" / "imports.sqlite")
+    db.execute("UPDATE imports SET value = ?", (b"\x00corrupt",))
+    db.commit()
+    for _ in range(2):  # the bad rows are misses, rewritten by the first of these runs
+        again = run_cli("check", ".", "--format", "json", cwd=root, env=env)
+        assert "Traceback" not in again.stderr and again.returncode == first.returncode
+        assert json.loads(again.stdout) == json.loads(first.stdout)
+    assert b"\x00corrupt" not in {v for (v,) in db.execute("SELECT value FROM imports")}
+    db.close()
