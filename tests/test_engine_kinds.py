@@ -74,9 +74,16 @@ def test_banned_glob_and_target_awareness(tmp_path):
 
 
 def test_banned_remove_fix_deletes_the_line(tmp_path):
+    findings = check(tmp_path, {"requirements.txt": "numpy\nmkl\nscipy\n"})
+    (f,) = [x for x in findings if x.code == "KB002"]
+    assert apply_edits("numpy\nmkl\nscipy\n", f.fixes[0].edits) == "numpy\nscipy\n"
+
+
+def test_banned_remove_fix_keeps_the_comment_by_commenting_the_line_out(tmp_path):
     findings = check(tmp_path, {"requirements.txt": "numpy\nmkl  # intel\nscipy\n"})
     (f,) = [x for x in findings if x.code == "KB002"]
-    assert apply_edits("numpy\nmkl  # intel\nscipy\n", f.fixes[0].edits) == "numpy\nscipy\n"
+    text = apply_edits("numpy\nmkl  # intel\nscipy\n", f.fixes[0].edits)
+    assert text == "numpy\n# mkl  # intel\nscipy\n"
 
 
 def test_banned_marker_fix(tmp_path):

@@ -110,9 +110,13 @@ def test_pyproject_tensorflow_gpu_pin_below_2_13_gets_no_fix(tmp_path):
     assert got == {4: [], 5: ["Replace tensorflow-gpu with tensorflow"]}
 
 
-def test_marker_fix_that_would_corrupt_a_poetry_table_is_not_offered(tmp_path):
-    # TF003's marker fix appends `; sys_platform == ...` after the requirement; inside a
-    # Poetry table that is invalid TOML (LE001 on the line), so the re-check drops it
+def test_marker_fix_in_a_poetry_table_is_a_markers_key_and_valid_toml(tmp_path):
+    # TF003's marker fix once appended `; sys_platform == ...` after the Poetry string
+    # (invalid TOML, so the re-check dropped it); it is now written in Poetry's syntax
+    import tomllib
+
+    from lint_env.fixes import apply_edits
+
     text = (
         '[tool.poetry.dependencies]\npython = ">=3.10,<3.12"\n'
         'tensorflow-metal = "1.1.0"\ntensorflow-macos = { version = "2.15.0" }\n'
@@ -120,7 +124,12 @@ def test_marker_fix_that_would_corrupt_a_poetry_table_is_not_offered(tmp_path):
     write_tree(tmp_path, {"pyproject.toml": text})
     project = Project(tmp_path, Config(targets=("linux-x86_64",), python="3.11"))
     found = [f for f in project.check([tmp_path]).findings if f.code == "TF003"]
-    assert [(f.span.line, f.fixes) for f in found] == [(2, ()), (3, ())]
+    assert [f.span.line for f in found] == [2, 3]
+    edits = [e for f in found for e in f.fixes[0].edits]
+    deps = tomllib.loads(apply_edits(text, edits))["tool"]["poetry"]["dependencies"]
+    for name, version in (("tensorflow-metal", "1.1.0"), ("tensorflow-macos", "2.15.0")):
+        assert deps[name]["version"] == version
+        assert "sys_platform == 'darwin'" in deps[name]["markers"]
     # the same fix in a requirements file is fine and kept
     write_tree(tmp_path, {"requirements.txt": "tensorflow-metal==1.1.0\n"})
     (tmp_path / "pyproject.toml").unlink()

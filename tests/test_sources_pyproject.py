@@ -75,14 +75,25 @@ def test_multiline_string_dependency():
     assert torch.specifier_span == on(text, 3, ">=2.0")
 
 
-def test_escaped_string_gets_the_whole_string_span():
+def test_escaped_string_spans_cover_the_escapes():
     text = '[project]\ndependencies = ["n\\u0075mpy==1.0"]\n'
     doc = parse(text)
     (dep,) = doc.dependencies
     assert dep.name == "numpy"
-    whole = on(text, 1, "n\\u0075mpy==1.0")
-    assert dep.span == whole
-    assert dep.name_span == whole
+    assert dep.span == on(text, 1, "n\\u0075mpy==1.0")
+    assert dep.name_span == on(text, 1, "n\\u0075mpy")  # the escape is one character
+    assert dep.specifier_span == on(text, 1, "==1.0")
+    assert dep.quoting == '"'
+
+
+def test_escaped_quotes_keep_exact_spans():
+    text = '[project]\ndependencies = ["h5py==3.1.0 ; sys_platform == \\"darwin\\""]\n'
+    doc = parse(text)
+    (dep,) = doc.dependencies
+    assert dep.marker == 'sys_platform == "darwin"'
+    assert dep.name_span == on(text, 1, "h5py")
+    assert dep.specifier_span == on(text, 1, "==3.1.0")
+    assert dep.span == on(text, 1, 'h5py==3.1.0 ; sys_platform == \\"darwin\\"')
 
 
 def test_optional_dependencies_group_is_the_extra_name():

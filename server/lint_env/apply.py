@@ -1,8 +1,12 @@
 """Applying the findings' fixes to files (``--fix`` / ``--diff``).
 
 Fixes are applied in rounds (a fix can change what other rules see) until nothing
-more applies. Files are written atomically, in their own encoding, BOM and line
-endings; comments and order are untouched because edits only replace spans.
+more applies. Each round's result is parsed again (:func:`fixes.apply_verified`): a
+fix whose result does not parse, or changes other requirements, is not applied and
+the user is told. Fixes go to the text that was checked: a file that changed since
+is left alone. Files are written atomically (a temporary file in the same folder,
+then a rename), in their own encoding, BOM, line endings and mode; read-only files
+and files outside the project root are never written.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import stat
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fixes import apply_edits, newline_normalized, select_fixes
-from .model import Finding, Kind, TextEdit
+from .fixes import accept_together, select_fixes
+from .model import Document, Finding, Fix, Kind
 from .sources.text import encode
 
 MAX_ROUNDS = 10
@@ -24,7 +29,7 @@ MAX_ROUNDS = 10
 
 @dataclass
 class FixOutcome:
-    applied: int = 0
+    applied: int = 0  # fixes in files that were written (or, with --diff, shown)
     diff: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -37,44 +42,24 @@ def apply_fixes(
     for f in findings:
         if any(x.safe or unsafe for x in f.fixes):
             by_path[f.path.resolve()].append(f)
+    root = project.root
     for path in sorted(by_path):
-        doc = project.document(path)
-        if doc.kind is Kind.NOTEBOOK or (not doc.text and not path.exists()):
+        rel = rel_path(path)
+        doc = project.engine.checked_document(path)
+        if doc is None or doc.kind is Kind.NOTEBOOK or (not doc.text and not path.exists()):
+            continue
+        if not path.is_relative_to(root):
+            outcome.errors.append(f"{rel}: outside the project root ({root}); not fixed")
+            continue
+        if write and _read_only(path):
+            outcome.errors.append(f"{rel}: the file is read-only; not fixed")
             continue
         original = doc.text
-        text = original
-        current = by_path[path]
-        for _ in range(MAX_ROUNDS):
-            candidates = [
-                next(x for x in f.fixes if x.safe or unsafe)
-                for f in current
-                if any(x.safe or unsafe for x in f.fixes)
-            ]
-            chosen = select_fixes(candidates)
-            if not chosen:
-                break
-            edits = [
-                TextEdit(e.span, newline_normalized(e.new_text, doc.newline))
-                for x in chosen
-                for e in x.edits
-            ]
-            try:
-                text = apply_edits(text, edits)
-            except ValueError:
-                break
-            outcome.applied += len(chosen)
-            project.set_overlay(path, text)
-            current = project.check_file(path)
-        project.set_overlay(path, None)
+        text, count = _fix_file(project, path, doc, by_path[path], unsafe, outcome, rel)
         if text == original:
             continue
-        if write:
-            try:
-                _write_atomic(path, encode(text, doc.encoding, doc.bom))
-            except OSError as exc:
-                outcome.errors.append(f"{path}: cannot write fixes: {exc.strerror or exc}")
-        else:
-            rel = _rel(path)
+        if not write:
+            outcome.applied += count
             outcome.diff += "".join(
                 difflib.unified_diff(
                     original.splitlines(keepends=True),
@@ -83,10 +68,71 @@ def apply_fixes(
                     tofile=f"b/{rel}",
                 )
             )
+            continue
+        try:
+            if path.read_bytes() != encode(original, doc.encoding, doc.bom):
+                outcome.errors.append(f"{rel}: the file changed since it was checked; not fixed")
+                continue
+            _write_atomic(path, encode(text, doc.encoding, doc.bom))
+        except OSError as exc:
+            outcome.errors.append(f"{rel}: cannot write fixes: {exc.strerror or exc}")
+            continue
+        outcome.applied += count
     return outcome
 
 
-def _rel(path: Path) -> str:
+def _fix_file(
+    project,
+    path: Path,
+    doc: Document,
+    current: list[Finding],
+    unsafe: bool,
+    outcome: FixOutcome,
+    rel: str,
+) -> tuple[str, int]:
+    """The fixed text of one file and how many fixes it holds."""
+    count = 0
+    text = doc.text
+    refused: set[Fix] = set()
+    try:
+        for _ in range(MAX_ROUNDS):
+            candidates = [
+                next(x for x in f.fixes if x.safe or unsafe)
+                for f in current
+                if any(x.safe or unsafe for x in f.fixes)
+            ]
+            chosen = select_fixes([x for x in candidates if x not in refused])
+            if not chosen:
+                break
+            new_text, accepted, rejected = accept_together(doc, chosen)
+            for fix, reason in rejected:
+                refused.add(fix)
+                line = min(e.span.line for e in fix.edits) + 1
+                outcome.errors.append(
+                    f"{rel}:{line}: fix not applied ({fix.description}): {reason}"
+                )
+            if not accepted:
+                continue
+            count += len(accepted)
+            text = new_text
+            project.set_overlay(path, text)
+            current = project.check_file(path)
+            doc = project.engine.checked_document(path) or doc
+    finally:
+        project.set_overlay(path, None)
+    return text, count
+
+
+def _read_only(path: Path) -> bool:
+    """No write bit for anyone (root could still write it: we do not), or no access."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
+
+
+def rel_path(path: Path) -> str:
     try:
         return path.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -99,6 +145,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

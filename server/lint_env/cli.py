@@ -132,7 +132,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    print(f"lint-env: error: {message}", file=sys.stderr)
+    print(f"lint-env: error: {_printable(message)}", file=sys.stderr)
+
+
+def _printable(text: str) -> str:
+    """One line without control characters (file names may hold newlines or ANSI
+    escapes): they are shown escaped."""
+    from .output.text import printable
+
+    return printable(text)
 
 
 def _color(args: argparse.Namespace, stream) -> bool:
@@ -147,7 +155,9 @@ def _color(args: argparse.Namespace, stream) -> bool:
 
 
 def _project_root(start: Path) -> Path:
-    here = start.resolve()
+    # Where the file is written, not where a symlink leads: a link out of the project
+    # must not move the project (nor its config) to the link's target.
+    here = Path(os.path.abspath(start))
     if not here.is_dir():
         here = here.parent
     for d in (here, *here.parents):
@@ -204,15 +214,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     project = Project(config.root or Path.cwd(), config)
     result = project.check(paths)
     for err in result.errors:
-        print(f"lint-env: warning: {err}", file=sys.stderr)
+        print(f"lint-env: warning: {_printable(err)}", file=sys.stderr)
     findings = result.findings
     fixed = 0
     if args.fix or args.diff:
-        from .apply import apply_fixes
+        from .apply import apply_fixes, rel_path
 
+        notes = [  # fixes refused when the check verified them
+            f"{rel_path(path)}:{line}: {code} fix not offered: {why}"
+            for path, line, code, why in project.engine.fix_notes
+        ]
         outcome = apply_fixes(project, findings, unsafe=args.unsafe_fixes, write=not args.diff)
-        for err in outcome.errors:
-            print(f"lint-env: warning: {err}", file=sys.stderr)
+        for err in [*notes, *outcome.errors]:
+            print(f"lint-env: warning: {_printable(err)}", file=sys.stderr)
         fixed = outcome.applied
         if args.diff:
             sys.stdout.write(outcome.diff)

@@ -4,6 +4,7 @@ flags, editor settings)."""
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -81,20 +82,38 @@ def _glob(rel: str, pattern: str) -> bool:
 
 def _nearest(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest pyproject.toml with a [tool.lint-env] table, and that table."""
-    here = start.resolve()
-    if here.is_file():
+    here = Path(os.path.abspath(start))  # where it is written (a symlink stays put)
+    if here.is_file() or not here.is_dir():
         here = here.parent
     for d in (here, *here.parents):
         candidate = d / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError, UnicodeDecodeError):
+        try:
+            if not candidate.is_file():
                 continue
-            table = data.get("tool", {})
-            if isinstance(table, dict) and "lint-env" in table:
-                return candidate, table["lint-env"]
+            text = candidate.read_text(encoding="utf-8-sig")
+            data = tomllib.loads(text)
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+            # Unreadable or not TOML (a 1,000-deep array exceeds the recursion limit):
+            # the parser reports the project's own pyproject.toml; here it is no config.
+            continue
+        table = data.get("tool", {})
+        if isinstance(table, dict) and "lint-env" in table:
+            return candidate, _table(table["lint-env"], candidate, text)
     return None
+
+
+def _table(value: Any, source: Path, text: str | None = None) -> dict[str, Any]:
+    """``[tool.lint-env]`` must be a table (``[tool] lint-env = 5`` is an error naming
+    the file and line)."""
+    if isinstance(value, dict):
+        return value
+    where = str(source)
+    if text is not None:
+        for n, row in enumerate(text.splitlines(), 1):
+            if row.lstrip().startswith(("lint-env", '"lint-env"', "'lint-env'")):
+                where = f"{source}:{n}"
+                break
+    raise ConfigError(f"{where}: [tool.lint-env] must be a table, not {type(value).__name__}")
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -108,8 +127,9 @@ def load_config(start: Path, default_root: Path | None = None) -> Config:
     defaults if none, rooted at ``default_root`` or the folder of ``start``."""
     found = _nearest(start)
     if found is None:
-        here = start.resolve()
-        return Config(root=default_root or (here if here.is_dir() else here.parent))
+        here = Path(os.path.abspath(start)).resolve() if start.is_dir() else None
+        here = here or Path(os.path.abspath(start)).parent.resolve()
+        return Config(root=default_root or here)
     path, table = found
     return config_from_table(table, source=path)
 
@@ -117,12 +137,19 @@ def load_config(start: Path, default_root: Path | None = None) -> Config:
 def load_config_file(path: Path) -> Config:
     """Config from the ``[tool.lint-env]`` table of a given file (``--config``)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return config_from_table(data.get("tool", {}).get("lint-env", {}), source=path.resolve())
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
+    table = _table(tool.get("lint-env", {}), path, text)
+    return config_from_table(table, source=path.resolve())
 
 
 def _str_list(table: dict[str, Any], key: str, source: str) -> tuple[str, ...] | None:
@@ -139,6 +166,8 @@ def _str_list(table: dict[str, Any], key: str, source: str) -> tuple[str, ...] |
 def config_from_table(table: dict[str, Any], source: Path | None = None) -> Config:
     """Build a Config from a ``[tool.lint-env]``-shaped mapping (also editor settings)."""
     where = str(source) if source else "settings"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [tool.lint-env] must be a table, not {type(table).__name__}")
     known = {
         "targets",
         "target",

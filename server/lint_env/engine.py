@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
+import re
+import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
 from .fixcheck import rule_mentions, verified
-from .model import Dependency, Document, Finding, Kind, Problem, Severity
+from .model import Dependency, Document, Finding, Include, Kind, Problem, Severity
 from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
-from .sources import detect_kind, parse_text, read_document
+from .sources import detect_kind, internal_problem, parse_text, read_document
 from .suppress import is_suppressed
 from .target import Target
 
@@ -35,6 +38,8 @@ class Engine:
         self._walk_set: frozenset[Path] = frozenset()
         self._model_paths: frozenset[Path] = frozenset()
         self._focus: frozenset[Path] | None = None  # the files a check_paths run reports on
+        self.fix_notes: dict[tuple, None] = {}  # (path, line, code, why) of refused fixes
+        self._new_run()
 
     # --- documents -------------------------------------------------------------------
 
@@ -76,6 +81,12 @@ class Engine:
         self._docs[path] = (key, doc)
         return doc
 
+    def checked_document(self, path: Path) -> Document | None:
+        """The document as last parsed (the text findings were computed on), without
+        looking at the disk again; None when it was never read."""
+        cached = self._docs.get(path.resolve())
+        return cached[1] if cached is not None else None
+
     def adopt(self, docs: dict[Path, Document]) -> None:
         """Take documents parsed elsewhere (the batch import scanner; resolved paths)."""
         for path, doc in docs.items():
@@ -92,7 +103,12 @@ class Engine:
             from .discovery import discover
 
             found = discover([self.root], self.root, self.config.exclude)
-            self._walk = [p.resolve() for p in found.files]
+            errors = list(found.errors)
+            # symlinks that lead out of the project are never read (their lines would be
+            # echoed into findings)
+            inside = self._within_root(list(found.files), [self.root], errors)
+            self._walk_files, self._walk_errors = inside, errors
+            self._walk = [p.resolve() for p in inside]
             self._walk_set = frozenset(self._walk)
         return self._walk
 
@@ -151,12 +167,47 @@ class Engine:
         return None, None
 
     # --- includes ----------------------------------------------------------------------
+    #
+    # The include graph is computed once per run: each (folder, target) is resolved once
+    # (``_resolved``), each file's edges once (``_edges``), and include cycles come from
+    # one strongly-connected-components pass (``_scc``). A run is one ``check_paths`` or
+    # ``check_file`` call; the caches are cleared at its start (files may have changed).
+
+    def _new_run(self) -> None:
+        self._resolved: dict[tuple[Path, str], _Target] = {}
+        self._edges: dict[Path, list[tuple[Include, _Target]]] = {}
+        self._scc: dict[Path, int] = {}
+        self._scc_min: dict[int, Path] = {}  # component -> its first file (by path)
+        self._run_docs: dict[Path, Document] = {}  # included files, read once per run
+
+    def _included(self, path: Path) -> Document:
+        doc = self._run_docs.get(path)
+        if doc is None:
+            doc = self.document(path, Kind.REQUIREMENTS, resolved=True)
+            self._run_docs[path] = doc
+        return doc
+
+    def _include_target(self, doc: Document, target: str) -> _Target:
+        """Where ``-r target`` in ``doc`` leads: a file, or why not (never raises)."""
+        key = (doc.path.parent, target)
+        found = self._resolved.get(key)
+        if found is None:
+            found = _resolve_include(doc.path.parent, target)
+            self._resolved[key] = found
+        return found
 
     def _include_path(self, doc: Document, target: str) -> Path | None:
-        expanded = os.path.expandvars(target)
-        if "://" in expanded or "$" in expanded:
-            return None
-        return (doc.path.parent / expanded).resolve()
+        found = self._include_target(doc, target)
+        return found.path if found.ok else None
+
+    def _edges_of(self, path: Path) -> list[tuple[Include, _Target]]:
+        """The includes of the requirements file at ``path`` and where each leads."""
+        edges = self._edges.get(path)
+        if edges is None:
+            doc = self._included(path)
+            edges = [(inc, self._include_target(doc, inc.target)) for inc in doc.includes]
+            self._edges[path] = edges
+        return edges
 
     def _gather(
         self,
@@ -165,59 +216,132 @@ class Engine:
         seen: set[Path],
         out: list[tuple[Dependency, Path, bool]],
     ) -> None:
-        for inc in doc.includes:
-            path = self._include_path(doc, inc.target)
-            if path is None or path in stack or path in seen or not path.is_file():
+        """Dependencies of the files ``doc`` includes, transitively (each file once)."""
+        todo: list[tuple[list[tuple[Include, _Target]], int]] = []
+        seen.update(stack)
+        edges = [(inc, self._include_target(doc, inc.target)) for inc in doc.includes]
+        todo.append((edges, 0))
+        while todo:  # depth first, in include order, without recursion
+            edges, k = todo.pop()
+            if k >= len(edges):
                 continue
+            todo.append((edges, k + 1))
+            inc, found = edges[k]
+            if not found.ok or found.path in seen:
+                continue
+            path = found.path
             seen.add(path)
-            sub = self.document(path, Kind.REQUIREMENTS)
+            sub = self._included(path)
             for dep in sub.dependencies:
                 out.append((dep, path, inc.constraint or dep.constraint_only))
             if not inc.constraint:
-                self._gather(sub, (*stack, path), seen, out)
+                todo.append((self._edges_of(path), 0))
+
+    def _component(self, start: Path) -> int:
+        """The strongly connected component of ``start`` in the include graph (Tarjan's
+        algorithm, iterative; every file reached gets its component on the way)."""
+        if start in self._scc:
+            return self._scc[start]
+        index: dict[Path, int] = {}
+        low: dict[Path, int] = {}
+        on_stack: set[Path] = set()
+        stack: list[Path] = []
+        counter = len(self._scc)
+        work: list[tuple[Path, int]] = [(start, 0)]
+        index[start] = low[start] = 0
+        stack.append(start)
+        on_stack.add(start)
+        n = 1
+        while work:
+            node, k = work.pop()
+            edges = self._edges_of(node)
+            if k < len(edges):
+                work.append((node, k + 1))
+                found = edges[k][1]
+                if not found.ok:
+                    continue
+                nxt = found.path
+                if nxt in self._scc:
+                    continue  # finished in an earlier pass: not on this stack
+                if nxt not in index:
+                    index[nxt] = low[nxt] = n
+                    n += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                counter += 1
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    self._scc[member] = counter
+                    first = self._scc_min.get(counter)
+                    if first is None or member < first:
+                        self._scc_min[counter] = member
+                    if member == node:
+                        break
+        return self._scc[start]
 
     def _cycle(self, start: Path, first: Path) -> list[Path] | None:
-        """A path of includes from ``first`` back to ``start``, if there is one."""
-        todo = [(first, [start, first])]
-        seen = {first}
-        while todo:
-            path, trail = todo.pop()
-            if not path.is_file():
-                continue
-            doc = self.document(path, Kind.REQUIREMENTS)
-            for inc in doc.includes:
-                nxt = self._include_path(doc, inc.target)
-                if nxt is None:
+        """A shortest path of includes from ``first`` back to ``start``, if there is one
+        (both in one strongly connected component; the search stays inside it)."""
+        if self._component(start) != self._component(first):
+            return None
+        if first == start:
+            return [start, start]
+        comp = self._scc[start]
+        parent: dict[Path, Path | None] = {first: None}
+        queue = [first]
+        for path in queue:
+            for _, found in self._edges_of(path):
+                if not found.ok or self._scc.get(found.path) != comp:
                     continue
+                nxt = found.path
                 if nxt == start:
-                    return [*trail, start]
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append((nxt, [*trail, nxt]))
+                    trail = [path]
+                    while parent[trail[-1]] is not None:
+                        trail.append(parent[trail[-1]])  # type: ignore[arg-type]
+                    return [start, *reversed(trail), start]
+                if nxt not in parent:
+                    parent[nxt] = path
+                    queue.append(nxt)
         return None
 
     def _include_problems(self, doc: Document) -> list[Problem]:
         problems = []
         for inc in doc.includes:
-            path = self._include_path(doc, inc.target)
+            found = self._include_target(doc, inc.target)
             what = "constraints file" if inc.constraint else "requirements file"
-            if path is None:
-                if "://" in inc.target:
-                    problems.append(
-                        Problem(
-                            inc.span,
-                            f"included {what} {inc.target} is a URL; lint-env does not fetch it",
-                            "LE006",
-                        )
-                    )
-                continue
-            if not path.is_file():
+            if found.reason == "url":
                 problems.append(
-                    Problem(inc.span, f"included {what} not found: {inc.target}", "LE002")
+                    Problem(
+                        inc.span,
+                        f"included {what} {inc.target} is a URL; lint-env does not fetch it",
+                        "LE006",
+                    )
                 )
                 continue
-            cycle = self._cycle(doc.path, path)
-            if cycle and min(cycle) == doc.path:
+            if found.reason == "unresolved":
+                continue  # ${VAR} not set here: the file is not known
+            if not found.ok:
+                code = "LE004" if found.reason == "unreadable" else "LE002"
+                problems.append(
+                    Problem(inc.span, f"included {what} {found.message}: {inc.target}", code)
+                )
+                continue
+            comp = self._component(doc.path)
+            # Reported on the first file of the cycle (by path); a file that includes
+            # itself wherever it is.
+            if comp == self._component(found.path) and (
+                found.path == doc.path or self._scc_min.get(comp) == doc.path
+            ):
+                cycle = self._cycle(doc.path, found.path) or [doc.path, doc.path]
                 names = " -> ".join(self._rel(p) for p in cycle)
                 problems.append(Problem(inc.span, f"include cycle: {names}", "LE003"))
         return problems
@@ -231,9 +355,26 @@ class Engine:
     # --- checking ----------------------------------------------------------------------
 
     def check_file(self, path: Path) -> list[Finding]:
+        self._new_run()
         return self.check_document(self.document(path))
 
     def check_document(self, doc: Document) -> list[Finding]:
+        """The document's findings. An unexpected error while checking one document
+        becomes an LE008 finding on it; the other documents are still checked."""
+        try:
+            findings = self._check_document(doc)
+        except Exception as exc:  # RecursionError, MemoryError and bugs alike
+            return [self._problem_finding(doc, internal_problem(exc, "checking"))]
+        from .fixes import verified_findings
+
+        notes: list[tuple] = []
+        findings = verified_findings(doc, findings, notes)
+        for note in notes:
+            if len(self.fix_notes) < 1000:
+                self.fix_notes[note] = None
+        return findings
+
+    def _check_document(self, doc: Document) -> list[Finding]:
         findings: list[Finding] = []
         problems = list(doc.problems)
         if doc.kind is Kind.REQUIREMENTS or (doc.kind is Kind.CONDA and doc.includes):
@@ -424,14 +565,17 @@ class Engine:
     def check_paths(self, paths: Sequence[Path]) -> CheckResult:
         from .discovery import discover
 
+        self._new_run()
         whole = [Path(p).resolve() for p in paths] == [self.root]
         if whole:
-            files = list(self._walked())
-            errors: list[str] = []
+            self._walked()
+            files = list(self._walk_files)
+            errors: list[str] = list(self._walk_errors)
         else:
             found = discover([Path(p) for p in paths], self.root, self.config.exclude)
             files = list(found.files)
             errors = list(found.errors)
+            files = self._within_root(files, paths, errors)
         files = self._with_includes(files)
         # Imports are read for the whole project when code is checked (rules said once
         # per project need them); checking dependency files alone reads no code.
@@ -457,20 +601,50 @@ class Engine:
             code_files=sum(1 for p in files if detect_kind(p) in _CODE_KINDS),
         )
 
+    def _within_root(
+        self, files: list[Path], paths: Sequence[Path], errors: list[str]
+    ) -> list[Path]:
+        """Files inside the project whose real path is outside it (a symlink to
+        ~/.ssh/config) are not read: a finding would show their lines. A file named by
+        a path outside the project (``lint-env check ../other/requirements.txt``) is the
+        user's choice and stays."""
+        named = set()
+        for p in paths:
+            try:  # the folder resolved, not the last name: where the file is written
+                written = Path(os.path.abspath(p))
+                written = written.parent.resolve() / written.name
+                if not written.is_relative_to(self.root):
+                    named.add(written.resolve())
+            except (OSError, RuntimeError):
+                continue
+        out = []
+        for path in files:
+            try:
+                real = path.resolve()
+            except (OSError, RuntimeError):
+                real = path
+            if real in named or real.is_relative_to(self.root):
+                out.append(path)
+            else:
+                errors.append(f"{self._rel(path.absolute())}: links outside the project (skipped)")
+        return out
+
     def _with_includes(self, files: list[Path]) -> list[Path]:
-        """Requirement files reached through -r/-c are checked too (once each)."""
+        """Requirement files reached through -r/-c are checked too (once each). Files
+        outside the project root are read for what they declare, never checked or
+        fixed: their lines are not echoed into findings."""
         result = [p.resolve() for p in files]
         seen = set(result)
         todo = [p for p in result if detect_kind(p, explicit=True) is Kind.REQUIREMENTS]
         while todo:
-            doc = self.document(todo.pop(), Kind.REQUIREMENTS, resolved=True)
-            for inc in doc.includes:
-                path = self._include_path(doc, inc.target)
-                if path is not None and path not in seen and path.is_file():
-                    seen.add(path)
-                    result.append(path)
-                    self.document(path, Kind.REQUIREMENTS, resolved=True)
-                    todo.append(path)
+            for _, found in self._edges_of(todo.pop()):
+                if not found.ok or found.path in seen:
+                    continue
+                seen.add(found.path)
+                if not found.path.is_relative_to(self.root):
+                    continue
+                result.append(found.path)
+                todo.append(found.path)
         return result
 
 
@@ -488,6 +662,55 @@ def _pip_section(ctx: Context) -> Context | None:
         return None
     own = [d for d in ctx.own if d.source == "pip"]
     return replace(ctx, own=own) if own else None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where an include leads: ``path`` when it is a file, else ``reason``/``message``."""
+
+    path: Path | None = None
+    reason: str | None = None  # url | unresolved | missing | unreadable | error
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.path is not None
+
+
+# pip expands ``${NAME}`` (upper-case letters, digits, underscore) from the environment
+# in requirements files, and leaves it as written when NAME is not set; ``$NAME`` and
+# ``%NAME%`` stay literal. (pip's req_file.py: ENV_VAR_RE, expand_env_variables.)
+_PIP_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+def expand_pip_vars(text: str) -> str:
+    return _PIP_ENV_VAR.sub(lambda m: os.environ.get(m.group(1)) or m.group(0), text)
+
+
+def _resolve_include(folder: Path, target: str) -> _Target:
+    expanded = expand_pip_vars(target)
+    if "://" in expanded:
+        return _Target(reason="url", message="is a URL")
+    if _PIP_ENV_VAR.search(expanded):
+        return _Target(reason="unresolved", message="names an unset variable")
+    try:
+        path = (folder / expanded).resolve()
+        st = path.stat()
+    except FileNotFoundError:
+        return _Target(reason="missing", message="not found")
+    except PermissionError:
+        return _Target(reason="unreadable", message="cannot be read (permission denied)")
+    except OSError as exc:  # ENAMETOOLONG, ELOOP, ENOTDIR, ...
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return _Target(reason="missing", message="not found")
+        why = exc.strerror or type(exc).__name__
+        return _Target(reason="error", message=f"cannot be opened ({why.lower()})")
+    except (RuntimeError, ValueError) as exc:  # a symlink loop (Python 3.10-3.12), NUL
+        why = "symbolic link loop" if isinstance(exc, RuntimeError) else "invalid name"
+        return _Target(reason="error", message=f"cannot be opened ({why})")
+    if not stat.S_ISREG(st.st_mode):
+        return _Target(reason="missing", message="not found (not a file)")
+    return _Target(path=path)
 
 
 _DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)  # what a project declares

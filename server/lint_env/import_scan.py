@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .model import Dependency, Document, Import, Include, Kind, Problem, Span
+from .paths import cache_dir as default_cache_dir  # one cache folder for lint-env
 from .sources import detect_kind, parse_text, read_document
 from .sources.imports import PARSER_VERSION
 from .sources.text import MAX_BYTES, looks_binary
@@ -34,15 +35,6 @@ POOL_THRESHOLD = 200  # uncached files before a process pool pays for its start-
 _CHUNK = 32
 _FORMAT = 4  # of the stored rows (bump with PARSER_VERSION changes or layout changes)
 _CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("LINT_ENV_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "lint-env"
 
 
 def cache_key(data: bytes, kind: Kind) -> bytes:
@@ -103,16 +95,22 @@ def _pack(doc: Document) -> bytes:
 def _unpack(blob: bytes, doc: Document) -> None:
     """Fill ``doc`` (text and lines already set) from a packed row."""
     row = marshal.loads(blob)
-    doc.imports = [
-        Import(m, Span(a, b, c, d, cell), level, g, tc)
+    imports = [
+        Import(m, _span(a, b, c, d, cell), level, g, tc)
         for m, a, b, c, d, cell, level, g, tc in row[0]
     ]
+    if not all(isinstance(i.module, str) and isinstance(i.level, int) for i in imports):
+        raise ValueError("bad cache row")
     if doc.kind is Kind.NOTEBOOK:
-        doc.problems = [
-            Problem(Span(a, b, c, d, cell), msg, code) for a, b, c, d, cell, msg, code in row[1]
+        problems = [
+            Problem(_span(a, b, c, d, cell), msg, code) for a, b, c, d, cell, msg, code in row[1]
         ]
-        doc.cells = None if row[2] is None else [list(c) for c in row[2]]
-        doc.dependencies = [
+        if not all(isinstance(p.message, str) and isinstance(p.code, str) for p in problems):
+            raise ValueError("bad cache row")
+        cells = None if row[2] is None else [list(c) for c in row[2]]
+        if cells is not None and not all(isinstance(x, str) for c in cells for x in c):
+            raise ValueError("bad cache row")
+        dependencies = [
             Dependency(
                 name=n, span=_span_of(s), name_span=_span_of(ns), raw=raw, specifier=spec,
                 specifier_span=_span_of(ss), extras=tuple(ex), marker=mk, url=url,
@@ -120,8 +118,11 @@ def _unpack(blob: bytes, doc: Document) -> None:
             )
             for s, ns, n, raw, spec, ss, ex, mk, url, ed, src, ch, bd, gr, co in row[3]
         ]  # fmt: skip
-        doc.includes = [Include(t, _span_of(s), c) for t, s, c in row[4]]
-        doc.python = None if row[5] is None else (row[5][0], _span_of(row[5][1]))
+        includes = [Include(t, _span_of(s), c) for t, s, c in row[4]]
+        python = None if row[5] is None else (row[5][0], _span_of(row[5][1]))
+        doc.problems, doc.cells = problems, cells
+        doc.dependencies, doc.includes, doc.python = dependencies, includes, python
+    doc.imports = imports
 
 
 def _span_t(span: Span | None) -> tuple | None:
@@ -131,7 +132,19 @@ def _span_t(span: Span | None) -> tuple | None:
 
 
 def _span_of(t: tuple | None) -> Span | None:
-    return None if t is None else Span(*t)
+    return None if t is None else _span(*t)
+
+
+def _span(a: object, b: object, c: object, d: object, cell: object) -> Span:
+    """A span from a cache row; anything but ordered non-negative ints is a bad row."""
+    nums = (a, b, c, d)
+    if not all(type(x) is int and x >= 0 for x in nums) or (
+        cell is not None and (type(cell) is not int or cell < 0)
+    ):
+        raise ValueError("bad cache row")
+    if (a, b) > (c, d):
+        raise ValueError("bad cache row")
+    return Span(a, b, c, d, cell)  # type: ignore[arg-type]
 
 
 # --- the cache ------------------------------------------------------------------------
@@ -275,11 +288,13 @@ def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Pat
         docs[path] = doc
 
     hits = cache.get_many([key for _, _, key, _ in pending])
-    missing = [(p, k, key, d) for p, k, key, d in pending if key not in hits]
-    for _, _, key, doc in pending:
-        blob = hits.get(key)
-        if blob is not None:
-            _unpack_into(blob, doc)
+    missing = []
+    for item in pending:
+        blob = hits.get(item[2])
+        # A row that does not unpack (a corrupt or foreign cache) is a miss: parsed
+        # again and rewritten below.
+        if blob is None or not _try_unpack_into(blob, item[3]):
+            missing.append(item)
     if missing:
         n = _workers(len(missing), workers)
         results = None
@@ -297,6 +312,18 @@ def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Pat
             new_rows.append((key, blob))
         cache.put_many(new_rows)
     return docs
+
+
+def _try_unpack_into(blob: object, doc: Document) -> bool:
+    if not isinstance(blob, bytes):
+        return False
+    saved = (doc.imports, doc.problems, doc.cells)
+    try:
+        _unpack_into(blob, doc)
+        return True
+    except Exception:  # marshal errors, a wrong shape, wrong types: all a miss
+        doc.imports, doc.problems, doc.cells = saved
+        return False
 
 
 def _unpack_into(blob: bytes, doc: Document) -> None:

@@ -139,6 +139,10 @@ class Dependency:
     build: str | None = None  # conda build string "py39*"
     group: str | None = None  # optional-dependencies / dependency-group / poetry group / "build"
     constraint_only: bool = False  # from a -c file: limits versions, installs nothing
+    # How the requirement is written, for fixes (sources.requirements.OffsetMap.quoting):
+    # "" plain text, '"' / "'" / "''" / "yaml" inside a TOML or YAML string, "poetry" a
+    # Poetry `name = value` entry; None: its spans are not exact, no edits.
+    quoting: str | None = ""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from ..model import Dependency, Finding, Fix, Kind, Severity, TextEdit
+from ..model import Dependency, Finding, Fix, Severity
 from ..resolve import (
     exact_pin,
     file_kind,
@@ -23,7 +23,7 @@ from ..resolve import (
     wheel_pythons,
 )
 from ..ruleset import Rule
-from . import Context, remove_line, set_specifier, spec_contains
+from . import Context, add_marker, remove_line, replace_name, set_specifier, spec_contains
 
 
 def _matches(name: str, patterns: list[str]) -> bool:
@@ -98,32 +98,18 @@ def banned(rule: Rule, ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _banned_fix(rule: Rule, ctx: Context, dep: Dependency) -> tuple[Fix, ...]:
+def _banned_fix(rule: Rule, ctx: Context, dep: Dependency) -> tuple[Fix | None, ...]:
     p = rule.params
     how = p.get("fix", "remove")
     safe = p.get("fix_safe", True)
     name = ctx.written_name(dep)
     if how == "replace":
         return (
-            Fix(
-                f"Replace {name} with {p['replacement']}",
-                (TextEdit(dep.name_span, p["replacement"]),),
-                safe,
-            ),
+            replace_name(dep, p["replacement"], f"Replace {name} with {p['replacement']}", safe),
         )
     if how == "marker":
-        if dep.marker:
-            return ()
         marker = p["fix_marker"]
-        line = ctx.doc.line_text(dep.span)
-        if ctx.doc.kind is Kind.PYPROJECT and dep.span.col > 0 and line[dep.span.col - 1] == '"':
-            marker = marker.replace('"', "'")
-        # a URL requirement needs whitespace before the marker
-        sep = " ; " if dep.url and dep.source == "pip" else "; "
-        end = type(dep.span)(
-            dep.span.end_line, dep.span.end_col, dep.span.end_line, dep.span.end_col, dep.span.cell
-        )
-        return (Fix(f"Install {name} only where {marker}", (TextEdit(end, sep + marker),), safe),)
+        return (add_marker(ctx.doc, dep, marker, f"Install {name} only where {marker}", safe),)
     if how == "remove":
         fix = remove_line(ctx.doc, dep, f"Remove {name}", safe)
         return (fix,) if fix else ()

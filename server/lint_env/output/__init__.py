@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -19,12 +20,18 @@ class RenderContext:
     code_files: int = 0  # how many of the files were .py files and notebooks
 
     def rel(self, path: Path) -> str:
-        if self.absolute:
-            return str(path.resolve())
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        return _rel(path, self.root, self.absolute)
+
+
+@lru_cache(maxsize=4096)
+def _rel(path: Path, root: Path, absolute: bool) -> str:
+    """One resolve per file, not per finding (a file may hold thousands)."""
+    if absolute:
+        return str(path.resolve())
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def render(fmt: str, findings, ctx: RenderContext) -> str:

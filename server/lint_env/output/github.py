@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..model import Finding, Severity
 from . import RenderContext
+from .text import printable
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -20,7 +21,11 @@ def render(findings: list[Finding], ctx: RenderContext) -> str:
     out = []
     for f in findings:
         sp = f.span
-        props = [f"file={_prop(ctx.rel(f.path))}", f"line={sp.line + 1}", f"col={sp.col + 1}"]
+        props = [
+            f"file={_prop(printable(ctx.rel(f.path)))}",
+            f"line={sp.line + 1}",
+            f"col={sp.col + 1}",
+        ]
         if sp.end_line != sp.line:
             props.append(f"endLine={sp.end_line + 1}")
         else:
@@ -28,6 +33,6 @@ def render(findings: list[Finding], ctx: RenderContext) -> str:
         cell = f" (cell {sp.cell + 1})" if sp.cell is not None else ""
         props.append(f"title={_prop(f'lint-env {f.code} ({f.name})')}")
         out.append(
-            f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(f.code + ' ' + f.message + cell)}"
+            f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(f.code + ' ' + printable(f.message) + cell)}"
         )
     return "".join(line + "\n" for line in out)

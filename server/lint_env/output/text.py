@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ..model import Finding, Severity
@@ -11,9 +12,30 @@ _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.IN
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
 
+# C0/C1 control characters (newlines, ESC of ANSI sequences), line/paragraph separators
+# and bidirectional overrides: a file name or a message must not move the cursor, colour
+# the terminal, start a new line or reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\n``, ``\\x1b``)."""
+    if not _UNPRINTABLE.search(text):
+        return text
+
+    def esc(m: re.Match[str]) -> str:
+        c = m.group()
+        if c in _NAMED:
+            return _NAMED[c]
+        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+    return _UNPRINTABLE.sub(esc, text)
+
+
 def location(f: Finding, ctx: RenderContext) -> str:
     cell = f"cell {f.span.cell + 1}:" if f.span.cell is not None else ""
-    return f"{ctx.rel(f.path)}:{cell}{f.span.line + 1}:{f.span.col + 1}"
+    return f"{printable(ctx.rel(f.path))}:{cell}{f.span.line + 1}:{f.span.col + 1}"
 
 
 def render(findings: list[Finding], ctx: RenderContext) -> str:
@@ -23,7 +45,7 @@ def render(findings: list[Finding], ctx: RenderContext) -> str:
         if ctx.color:
             code = f"{_COLORS[f.severity]}{_BOLD}{f.code}{_RESET}"
         fixable = " [*]" if any(x.safe for x in f.fixes) else ""
-        lines.append(f"{location(f, ctx)}: {code}{fixable} {f.message}")
+        lines.append(f"{location(f, ctx)}: {code}{fixable} {printable(f.message)}")
     lines.append(summary(findings, ctx))
     return "\n".join(lines) + "\n"
 

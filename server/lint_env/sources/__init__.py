@@ -110,9 +110,28 @@ def _parser(kind: Kind) -> Callable[[Path, str], Document]:
     return parse_python
 
 
+def internal_problem(exc: BaseException, doing: str = "reading") -> Problem:
+    """An unexpected error (a bug, a RecursionError on hostile input) as an LE008 problem
+    on the file's first line: the run goes on with the other files."""
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return Problem(Span.point(0), f"internal error {doing} this file ({what})", "LE008")
+
+
 def parse_text(path: Path, text: str, kind: Kind) -> Document:
-    """Parse text already in memory (an editor buffer)."""
-    return _parser(kind)(path, text)
+    """Parse text already in memory (an editor buffer). Never raises: a parser's
+    unexpected error becomes an LE008 problem on an otherwise empty document."""
+    try:
+        return _parser(kind)(path, text)
+    except Exception as exc:
+        return Document(
+            path=path,
+            kind=kind,
+            text=text,
+            lines=split_lines(text),
+            cells=[] if kind is Kind.NOTEBOOK else None,
+            problems=[internal_problem(exc)],
+        )
 
 
 def read_document(path: Path, kind: Kind | None = None, data: bytes | None = None) -> Document:
@@ -131,7 +150,7 @@ def read_document(path: Path, kind: Kind | None = None, data: bytes | None = Non
     if looks_binary(data):
         return _unreadable(path, kind, "file is binary, not text")
     dec = decode(data)
-    doc = _parser(kind)(path, dec.text)
+    doc = parse_text(path, dec.text, kind)
     doc.encoding, doc.bom, doc.newline = dec.encoding, dec.bom, dec.newline
     if dec.encoding.startswith("utf-16") and kind is Kind.CONDA:
         doc.problems.append(

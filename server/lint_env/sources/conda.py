@@ -18,7 +18,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from ..model import Dependency, Document, Kind, Problem, Setting, Span
-from .requirements import OffsetMap, Positions, parse_requirement_line
+from .requirements import OffsetMap, Positions, parse_requirement_line, quoted
 from .text import split_lines
 
 __all__ = ["conda_version_to_pep440", "parse_conda"]
@@ -82,17 +82,76 @@ def conda_version_to_pep440(version: str, *, fuzzy_bare: bool = False) -> str:
 
 
 def _scalar_map(node: Any, pos: Positions) -> OffsetMap:
-    """Where the characters of a scalar's value lie (exact for one-line plain/quoted)."""
+    """Where the characters of a scalar's value lie: exact for one-line plain and quoted
+    scalars (escapes included); folded, literal and multi-line scalars are one span
+    that fixes never edit."""
     start, end = node.start_mark.index, node.end_mark.index
     value = node.value
-    first = start + (1 if node.style in ("'", '"') else 0)
-    if "\n" not in value and "\r" not in value and pos.text[first : first + len(value)] == value:
-        return OffsetMap.direct(pos, first, len(value))
-    return OffsetMap(pos, None, (start, max(start, end)))
+    style = node.style
+    first = start + (1 if style in ("'", '"') else 0)
+    one_line = "\n" not in pos.text[start:end] and "\r" not in pos.text[start:end]
+    if one_line and style in (None, "'", '"'):
+        quoting = {None: "yaml", "'": "''", '"': '"'}[style]
+        if pos.text[first : first + len(value)] == value and (
+            style is None or pos.text[first + len(value) : first + len(value) + 1] == style
+        ):
+            return OffsetMap.direct(pos, first, len(value), quoting)
+        if style in ("'", '"'):
+            found = _quoted_positions(pos.text, first, end - 1, style)
+            if found is not None and found[0] == value:
+                return OffsetMap(pos, found[1], (start, end), found[2], quoting)
+    return OffsetMap(pos, None, (start, _trimmed_end(pos.text, start, end)), None, None)
+
+
+_YAML_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+
+
+def _quoted_positions(
+    text: str, a: int, b: int, style: str
+) -> tuple[str, tuple[int, ...], tuple[int, ...]] | None:
+    """The value of a one-line quoted scalar whose content is ``text[a:b]``, with where
+    each character's source starts and ends (``''`` and escapes are one character)."""
+    import yaml
+
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = a
+    while i < b:
+        if style == "'" and text.startswith("''", i):
+            j = i + 2
+        elif style == '"' and text[i] == "\\":
+            m = _YAML_ESCAPE.match(text, i, b)
+            if m is None:
+                return None
+            j = m.end()
+        else:
+            j = i + 1
+        piece = text[i:j]
+        if j - i > 1:
+            try:
+                piece = yaml.safe_load(style + piece + style)
+            except yaml.YAMLError:
+                return None
+            if not isinstance(piece, str) or len(piece) != 1:
+                return None
+        chars.append(piece)
+        starts.append(i)
+        ends.append(j)
+        i = j
+    return "".join(chars), tuple(starts), tuple(ends)
+
+
+def _trimmed_end(text: str, start: int, end: int) -> int:
+    """A block scalar's end mark lies on the next line: end at its last character."""
+    while end > start and text[end - 1] in " \t\r\n":
+        end -= 1
+    return max(start, end)
 
 
 def _node_span(node: Any, pos: Positions) -> Span:
-    return pos.span(node.start_mark.index, max(node.start_mark.index, node.end_mark.index))
+    start = node.start_mark.index
+    return pos.span(start, _trimmed_end(pos.text, start, max(start, node.end_mark.index)))
 
 
 class _Reader:
@@ -233,7 +292,9 @@ class _Reader:
         nm = _NAME.match(s, i, b)
         if not nm:
             self.doc.problems.append(
-                Problem(span, f"cannot parse conda match spec {s[a:b]!r}: expected a package name")
+                Problem(
+                    span, f"cannot parse conda match spec {quoted(s[a:b])}: expected a package name"
+                )
             )
             return
         rest_a = nm.end()
@@ -241,7 +302,9 @@ class _Reader:
         if rest_a < b and s[rest_a] == "[":
             close = s.find("]", rest_a)
             if close == -1 or s[close + 1 : b].strip():
-                self.doc.problems.append(Problem(span, f"cannot parse conda match spec {s[a:b]!r}"))
+                self.doc.problems.append(
+                    Problem(span, f"cannot parse conda match spec {quoted(s[a:b])}")
+                )
                 return
             k = rest_a + 1
             for item in _BRACKET_ITEM.finditer(s, k, close):
@@ -259,7 +322,9 @@ class _Reader:
         elif rest_a < b:
             vm = _VERSION_PART.match(s[:b], rest_a)
             if not vm or (not vm.group("sp") and not re.match(_OP, vm.group("ver"))):
-                self.doc.problems.append(Problem(span, f"cannot parse conda match spec {s[a:b]!r}"))
+                self.doc.problems.append(
+                    Problem(span, f"cannot parse conda match spec {quoted(s[a:b])}")
+                )
                 return
             ver = vm.group("ver")
             fuzzy = ver.startswith("=") and not ver.startswith("==")
@@ -282,6 +347,7 @@ class _Reader:
                 source="conda",
                 channel=channel,
                 build=build,
+                quoting=m.quoting if m.editable else None,
             )
         )
 

@@ -24,6 +24,7 @@ import gc
 import itertools
 import json
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,6 +85,7 @@ class _Text:
         return line, offset - self.starts[line]
 
     def span(self, start: int, end: int) -> Span:
+        end = max(start, end)  # never reversed (a NUL where the dots should be, ...)
         line, col = self.position(start)
         end_line, end_col = self.position(end)
         return Span(line, col, end_line, end_col, self.cell)
@@ -272,13 +274,22 @@ def _catches_import_error(handlers: list[ast.ExceptHandler]) -> bool:
     return False
 
 
+def _quiet() -> None:
+    # Only the compiler's warnings about the parsed code (a SyntaxWarning, or the
+    # DeprecationWarning of Python < 3.12): others stay visible, even in threads.
+    warnings.simplefilter("ignore", SyntaxWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
+
+
 def _parse(source: str) -> ast.Module | None:
     # The cyclic GC is paused while the tree is built: a syntax tree has no cycles, and
     # collections triggered by its many allocations make parsing about twice as slow.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return ast.parse(source)
+        with warnings.catch_warnings():  # "invalid escape sequence" is not ours to print
+            _quiet()
+            return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
     finally:
@@ -357,7 +368,9 @@ _HANDLER_NAME_RX = re.compile(r"[A-Za-z_]\w*")
 def _parse_statement(stmt: str) -> ast.Module | None:
     """One import statement (trees are only read, so equal statements share one)."""
     try:
-        return ast.parse(stmt)
+        with warnings.catch_warnings():
+            _quiet()
+            return ast.parse(stmt)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -493,7 +506,10 @@ def _top_level_starts(
     for i, row in enumerate(lines):
         if not row or row[0] in " \t\f#)]}" or in_string(starts[i]):
             continue
-        word = row.split(None, 1)[0].split(":", 1)[0]
+        parts = row.split(None, 1)
+        if not parts:  # only whitespace str.split() knows (\x0b, \x1c, ...): not code
+            continue
+        word = parts[0].split(":", 1)[0]
         if word in _TOP_CONTINUE:
             continue
         decorator = row.startswith("@")
@@ -599,8 +615,10 @@ def _find_in_blocks(
 def _starts_block(row: str) -> bool:
     if not row or row[0] in " \t\f#)]}":
         return False
-    word = row.split(None, 1)[0].rstrip(":")
-    return word not in _TOP_CONTINUE
+    parts = row.split(None, 1)
+    if not parts:  # a row of only whitespace str.split() knows (\x0b, \x1c, ...)
+        return False
+    return parts[0].rstrip(":") not in _TOP_CONTINUE
 
 
 def _find_in_lines(src: _Text, rows: list[str], a: int, b: int, shift0: int, out: list[Import]):
@@ -674,8 +692,9 @@ def parse_notebook(path: Path, text: str) -> Document:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        line = max(exc.lineno - 1, 0)
-        col = max(exc.colno - 1, 0)
+        # json counts lines by "\n" only; the document's lines also break at "\r":
+        # place the problem from the character offset so it stays inside the file.
+        line, col = _line_col(text, doc.lines, exc.pos)
         doc.problems.append(Problem(Span.point(line, col), f"invalid notebook JSON: {exc.msg}"))
         return doc
     except (RecursionError, ValueError) as exc:
@@ -737,6 +756,14 @@ def _kernel_python(data: dict, cells: list) -> tuple[str, Span] | None:
         None,
     )
     return f"=={m.group(1)}.{m.group(2)}.*", Span.point(0, 0, first)
+
+
+def _line_col(text: str, lines: list[str], offset: int) -> tuple[int, int]:
+    """(line, col) of a character offset, with the line breaking of ``split_lines``."""
+    starts = offset_table(text)
+    offset = max(0, min(offset, len(text)))
+    line = max(0, min(bisect.bisect_right(starts, offset) - 1, len(lines) - 1))
+    return line, max(0, min(offset - starts[line], len(lines[line])))
 
 
 def _notebook_cells(data: object) -> tuple[list | None, str]:

@@ -50,6 +50,7 @@ class _Located:
     entries: dict[KeyPath, int] = field(default_factory=dict)  # where `key = value` starts
     values: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # whole value
     strings: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # string contents
+    quotes: dict[KeyPath, str] = field(default_factory=dict)  # ", ', """ or '''
 
 
 class _Locator:
@@ -198,16 +199,19 @@ class _Locator:
                     break
                 j += 1
             self.found.strings[path] = (a, b)
+            self.found.quotes[path] = quote
             self.i = b + 3
         elif t.startswith('"', start):
             b = self.basic_end(start + 1)
             self.found.strings[path] = (start + 1, b)
+            self.found.quotes[path] = '"'
             self.i = b + 1
         elif t.startswith("'", start):
             b = t.find("'", start + 1)
             if b == -1 or any(c in "\r\n" for c in t[start + 1 : b]):
                 raise _Stop
             self.found.strings[path] = (start + 1, b)
+            self.found.quotes[path] = "'"
             self.i = b + 1
         elif t.startswith("[", start):
             self.i += 1
@@ -249,6 +253,33 @@ class _Locator:
 
 
 _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _basic_positions(text: str, a: int, b: int) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """The value of the one-line basic string ``text[a:b]`` with, for each character,
+    where its source (one character or a whole escape) starts and ends."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = a
+    while i < b:
+        if text[i] == "\\" and i + 1 < b:
+            m = _ESCAPE_RX.match(text, i, b)
+            if m is None:
+                raise ValueError("unknown escape")
+            chars.append(_unescape(m.group()))
+            starts.append(i)
+            ends.append(m.end())
+            i = m.end()
+        else:
+            chars.append(text[i])
+            starts.append(i)
+            ends.append(i + 1)
+            i += 1
+    return "".join(chars), tuple(starts), tuple(ends)
+
+
+_ESCAPE_RX = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[btnfr\"\\])")
 
 
 def _unescape(s: str) -> str:
@@ -414,12 +445,21 @@ class _Reader:
     def string_map(self, path: KeyPath, value: str) -> OffsetMap:
         if path in self.found.strings:
             a, b = self.found.strings[path]
+            quote = self.found.quotes.get(path, "")
+            quoting = {'"': '"', '"""': '"', "'": "'", "'''": "'"}.get(quote)
             if self.pos.text[a:b] == value:
-                return OffsetMap.direct(self.pos, a, len(value))
-            return OffsetMap(self.pos, None, (a, b))
+                return OffsetMap.direct(self.pos, a, len(value), quoting or "")
+            if quote == '"':
+                try:
+                    got, starts, ends = _basic_positions(self.pos.text, a, b)
+                except ValueError:
+                    got = None
+                if got == value:
+                    return OffsetMap(self.pos, starts, (a, b), ends, '"')
+            return OffsetMap(self.pos, None, (a, b), None, None)
         if path in self.found.values:
-            return OffsetMap(self.pos, None, self.found.values[path])
-        return OffsetMap(self.pos, None, (0, 0))
+            return OffsetMap(self.pos, None, self.found.values[path], None, None)
+        return OffsetMap(self.pos, None, (0, 0), None, None)
 
     def problem(self, span: Span, message: str) -> None:
         self.doc.problems.append(Problem(span, message))
@@ -588,12 +628,17 @@ class _Reader:
             return
         specifier = ""
         spec_span = None
+        # Fixes may edit a Poetry entry `name = value` (not a list item, not a table of
+        # its own) and the version string inside it.
+        quoting: str | None = "poetry" if key_path == path and where is not None else None
         if version is not None:
             if not isinstance(version, str):
                 self.problem(self.extent(version_path), f"version of {name} must be a string")
                 return
             translated = poetry_to_pep440(version)
             m = self.string_map(version_path, version)
+            if not m.editable:
+                quoting = None
             a = len(version) - len(version.lstrip())
             spec_span = m.span(a, len(version.rstrip()))
             if translated is None:
@@ -613,6 +658,7 @@ class _Reader:
                 url=url,
                 editable=editable,
                 group=group,
+                quoting=quoting,
             )
         )
 

@@ -9,8 +9,9 @@ Every character of a logical line keeps its absolute offset in the file, so span
 stay exact across continuations. The same line reader is used for the ``pip:`` list
 of a conda environment file and for PEP 508 strings in pyproject.toml.
 
-Includes (``-r``/``-c``) are recorded, never resolved here; ``${VAR}`` references
-are kept as written (never expanded); nothing named in the file is fetched.
+Includes (``-r``/``-c``) are recorded, never resolved here (the engine resolves them
+and expands ``${NAME}`` in their file names as pip does); in requirements ``${VAR}``
+references are kept as written; nothing named in the file is fetched.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "parse_pep508",
     "parse_requirement_line",
     "parse_requirements",
+    "quoted",
 ]
 
 # --- positions ----------------------------------------------------------------
@@ -65,17 +67,34 @@ class Positions:
 class OffsetMap:
     """Where the characters of a logical string lie in the file.
 
-    ``offsets[i]`` is the absolute offset of character ``i``; when ``offsets`` is None
-    (an escaped or folded YAML/TOML string) every sub-span is the whole ``whole`` span.
+    ``offsets[i]`` is the absolute offset of character ``i`` and ``ends[i]`` where its
+    source ends (an escape such as ``\\"`` is two characters for one; None: one each).
+    When ``offsets`` is None (a folded or multi-line YAML/TOML string) every sub-span is
+    the whole ``whole`` span and nothing in it can be edited.
+
+    ``quoting`` says how text written into the string must be encoded: "" as is (a
+    requirements file), '"' a TOML basic or YAML double-quoted string (escape ``\\``
+    and ``"``), "'" a TOML literal string (no ``'``), "''" a YAML single-quoted string
+    (``'`` doubled), "yaml" a YAML plain scalar; None: no edits.
     """
 
     pos: Positions
     offsets: tuple[int, ...] | None
     whole: tuple[int, int]
+    ends: tuple[int, ...] | None = None
+    quoting: str | None = ""
 
     @classmethod
-    def direct(cls, pos: Positions, start: int, length: int) -> OffsetMap:
-        return cls(pos, tuple(range(start, start + length)), (start, start + length))
+    def direct(cls, pos: Positions, start: int, length: int, quoting: str = "") -> OffsetMap:
+        return cls(pos, tuple(range(start, start + length)), (start, start + length), None, quoting)
+
+    @property
+    def editable(self) -> bool:
+        return self.offsets is not None and self.quoting is not None
+
+    def _end(self, i: int) -> int:
+        assert self.offsets is not None
+        return self.ends[i] if self.ends is not None else self.offsets[i] + 1
 
     def span(self, a: int, b: int) -> Span:
         """The span of logical characters ``[a, b)``."""
@@ -85,11 +104,11 @@ class OffsetMap:
         a = max(0, min(a, n))
         b = max(a, min(b, n))
         if a == n:
-            end = self.offsets[-1] + 1
+            end = self._end(n - 1)
             return self.pos.span(end, end)
         if a == b:
             return self.pos.span(self.offsets[a], self.offsets[a])
-        return self.pos.span(self.offsets[a], self.offsets[b - 1] + 1)
+        return self.pos.span(self.offsets[a], self._end(b - 1))
 
 
 @dataclass
@@ -154,6 +173,11 @@ _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".
 _PEP508_URL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@")
 
 
+def quoted(text: str, limit: int = 120) -> str:
+    """``repr`` of text echoed in a message, shortened: a finding is one readable line."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
+
+
 def _tokens(s: str) -> list[tuple[int, int]]:
     """Whitespace-separated tokens of ``s`` as (start, end) index pairs."""
     return [(t.start(), t.end()) for t in re.finditer(r"\S+", s)]
@@ -206,6 +230,7 @@ def _direct(
         marker=marker,
         editable=editable,
         source=source,
+        quoting=m.quoting if m.editable else None,
     )
 
 
@@ -244,7 +269,7 @@ def parse_pep508(
         if req.startswith("${"):
             # The name itself comes from the environment: nothing to check.
             return Setting("unresolved", req, span)
-        return Problem(span, f"cannot parse requirement {req!r}: expected a package name")
+        return Problem(span, f"cannot parse requirement {quoted(req)}: expected a package name")
     i = name_m.end()
     n = len(req)
 
@@ -294,9 +319,9 @@ def parse_pep508(
         if "${" in req[: name_m.end() + 2]:
             return Setting("unresolved", req, span)
         detail = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
-        return Problem(span, f"cannot parse requirement {req!r}: {detail}")
+        return Problem(span, f"cannot parse requirement {quoted(req)}: {detail}")
     except Exception as exc:  # pragma: no cover - packaging should only raise the above
-        return Problem(span, f"cannot parse requirement {req!r}: {exc}")
+        return Problem(span, f"cannot parse requirement {quoted(req)}: {exc}")
     if not extras and parsed.extras:
         extras = sorted(parsed.extras)
     has_spec = spec_b > spec_a and url is None
@@ -312,6 +337,7 @@ def parse_pep508(
         url=url,
         editable=editable,
         source=source,
+        quoting=m.quoting if m.editable else None,
     )
 
 
@@ -374,7 +400,7 @@ def parse_requirement_line(s: str, m: OffsetMap, *, source: str = "pip") -> Line
             elif tok.startswith("-"):
                 msg = f"unknown pip option {tok.split('=', 1)[0]!r}"
             else:
-                msg = f"unexpected text {tok!r} after options"
+                msg = f"unexpected text {quoted(tok)} after options"
             out.problems.append(Problem(m.span(ta, tb), msg))
             if name is not None or tok.startswith("-"):
                 break  # the option may take a value: one problem for the rest of the line
