@@ -114,7 +114,6 @@ def test_marker_fix_in_a_poetry_table_is_a_markers_key_and_valid_toml(tmp_path):
     # TF003's marker fix once appended `; sys_platform == ...` after the Poetry string
     # (invalid TOML, so the re-check dropped it); it is now written in Poetry's syntax
     import tomllib
-
     from lint_env.fixes import apply_edits
 
     text = (
