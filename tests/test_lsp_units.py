@@ -85,6 +85,40 @@ def test_ignore_edit_in_a_notebook_cell_keeps_the_cell():
     assert edit is not None and edit.span.cell == 4 and edit.span.line == 2
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "line", "harmless"),
+    [
+        # a requirement in a TOML multi-line string: the comment would join the requirement
+        (
+            "pyproject.toml",
+            '[project]\nname = "x"\nversion = "1"\ndependencies = [\n'
+            '  """tensorflow-gpu==2.10.0\n""",\n  "numpy",\n]\n',
+            4,
+            False,
+        ),
+        (
+            "pyproject.toml",
+            '[project]\nname = "x"\nversion = "1"\ndependencies = [\n'
+            '  """tensorflow-gpu==2.10.0\n""",\n  "numpy",\n]\n',
+            6,
+            True,
+        ),
+        ("requirements.txt", "tensorflow-gpu==2.10.0\n", 0, True),
+    ],
+)
+def test_the_ignore_action_is_offered_only_where_the_file_keeps_its_meaning(
+    name, text, line, harmless
+):
+    from lint_env.lsp.actions import _comment_is_harmless
+    from lint_env.lsp.state import Unit
+
+    rows = text.split("\n")
+    unit = Unit(uri=f"file:///p/{name}", path=Path("/p") / name)
+    edit = ignore_edit(rows[line], line, "TF005", None)
+    assert edit is not None
+    assert _comment_is_harmless(unit, rows, edit) is harmless
+
+
 def test_fix_all_skips_overlapping_fixes():
     a = Fix("a", (TextEdit(Span(0, 0, 0, 5), "A"),))
     b = Fix("b", (TextEdit(Span(0, 3, 0, 8), "B"),))  # overlaps a

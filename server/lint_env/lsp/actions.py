@@ -147,6 +147,8 @@ def _quickfixes(
     # (ignore it with per-file-ignores in the configuration instead).
     if 0 <= line < len(rows) and detect_kind(unit.path) is not Kind.LOCK:
         edit = ignore_edit(rows[line], line, finding.code, cell)
+        if edit is not None and cell is None and not _comment_is_harmless(unit, rows, edit):
+            edit = None  # e.g. the line is inside a TOML multi-line string or YAML block
         if edit is not None:
             edits = _client_edits(unit, result, [edit], encoding)
             if edits:
@@ -182,3 +184,21 @@ def _fix_all(
     return types.CodeAction(
         title="lint-env: fix all safe problems", kind=FIX_ALL, edit=make_edit(client)
     )
+
+
+def _comment_is_harmless(unit: Unit, rows: list[str], edit: TextEdit) -> bool:
+    """Does the file, with the ignore comment added, still declare exactly the same (the
+    check the CLI's --fix makes of every fix)?"""
+    from ..fixes import apply_edits, verify_text
+    from ..sources import parse_text
+
+    kind = detect_kind(unit.path, explicit=True)
+    if kind is None or kind in (Kind.PYTHON, Kind.NOTEBOOK):
+        return True  # a comment at the end of a code line is a comment
+    text = "\n".join(rows)
+    doc = parse_text(unit.path, text, kind)
+    try:
+        new_text = apply_edits(text, [edit])
+    except ValueError:
+        return False
+    return verify_text(doc, new_text, [edit]) is None
