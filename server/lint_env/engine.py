@@ -541,7 +541,12 @@ class Engine:
             project_declared=declared,
             root=self.root,
             local_module_names=self.local_modules,
+            declaration_documents=self._declaration_documents,
         )
+
+    def _declaration_documents(self) -> list[Document]:
+        """Every dependency file of the project (for facts said once per project)."""
+        return [d.doc for d in self.project_model().declarations]
 
     def _problem_finding(self, doc: Document, problem: Problem) -> Finding:
         rule = self.rules.get(problem.code)

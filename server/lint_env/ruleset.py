@@ -39,6 +39,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "replacement": ((str,), False),
             "fix_marker": ((str,), False),
             "fix_safe": ((bool,), False),
+            "once": ((str,), False),
         },
         frozenset({"replacement"}),
         DEP_FILES,
@@ -457,6 +458,7 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
     for key, allowed in (
         ("which", ("known", "other", "any")),
         ("scope", ("project", "file")),
+        ("once", ("project",)),
     ):
         if key in params and params[key] not in allowed:
             raise err(f"params.{key}", f"must be one of {', '.join(allowed)}")
