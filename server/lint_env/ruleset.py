@@ -139,6 +139,13 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         CODE_FILES,
     ),
     "lock": ({"check": ((str,), True)}, frozenset({"version", "environments"}), (Kind.LOCK,)),
+    # one finding for a file where many findings of ``codes`` say the same thing (the
+    # engine applies it to the other rules' findings; see engine._summarize)
+    "summary": (
+        {"codes": (_STR_LIST, True), "min": ((int,), True)},
+        frozenset({"count", "names"}),
+        DEP_FILES,
+    ),
     "problem": ({}, frozenset(), DEP_FILES + CODE_FILES),
     "runtime": ({}, frozenset(), ()),
 }
