@@ -78,7 +78,7 @@ class Session:
             urllib.request.HTTPSHandler(context=self._ssl_context()),
         ]
         self._opener = urllib.request.build_opener(*handlers)
-        self._netrc: netrc.netrc | None | bool = False  # False: not read yet
+        self._netrc: netrc.netrc | bool | None = False  # False: not read yet
 
     def _ssl_context(self) -> ssl.SSLContext:
         cert = self.settings.cert
@@ -92,7 +92,7 @@ class Session:
             if self.settings.client_cert:
                 ctx.load_cert_chain(self.settings.client_cert)
         except (OSError, ssl.SSLError) as exc:
-            which = self.settings.client_cert if not cert else cert
+            which = cert or self.settings.client_cert
             raise FetchError("tls", f"cannot load the certificate {which}: {exc}") from None
         return ctx
 

@@ -1,7 +1,7 @@
 """The package index settings from pip's own configuration, read the way pip reads them.
 
-Files, lowest precedence first (pip's ``Configuration``): global (``/etc/xdg/pip/pip.conf``
-and each ``$XDG_CONFIG_DIRS/pip/pip.conf``, ``/etc/pip.conf``; on macOS
+Files, lowest precedence first (pip's ``Configuration``): global (each
+``$XDG_CONFIG_DIRS/pip/pip.conf``, default ``/etc/xdg``, then ``/etc/pip.conf``; on macOS
 ``/Library/Application Support/pip/pip.conf``; on Windows ``%PROGRAMDATA%\\pip\\pip.ini``),
 user (``~/.pip/pip.conf``, then ``$XDG_CONFIG_HOME/pip/pip.conf``; on macOS also
 ``~/Library/Application Support/pip/pip.conf``; on Windows ``%APPDATA%\\pip\\pip.ini``),
@@ -43,13 +43,11 @@ def _global_files() -> list[Path]:
     if sys.platform == "win32":
         base = os.environ.get("PROGRAMDATA", r"C:\ProgramData")
         return [Path(base) / "pip" / "pip.ini"]
-    files = []
-    dirs = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
-    files += [Path(d) / "pip" / "pip.conf" for d in dirs.split(os.pathsep) if d]
     if sys.platform == "darwin":
-        files.append(Path("/Library/Application Support/pip/pip.conf"))
-    files.append(Path("/etc/pip.conf"))
-    return files
+        return [Path("/Library/Application Support/pip/pip.conf")]
+    dirs = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    files = [Path(d) / "pip" / "pip.conf" for d in dirs.split(os.pathsep) if d]
+    return [*files, Path("/etc/pip.conf")]
 
 
 def _user_files() -> list[Path]:
@@ -139,7 +137,9 @@ def read_settings(files: list[Path] | None = None) -> IndexSettings:
         try:
             timeout = float(timeout_text)
         except ValueError:
-            raise PipConfigError(f"pip configuration: timeout is not a number: {timeout_text!r}")
+            raise PipConfigError(
+                f"pip configuration: timeout is not a number: {timeout_text!r}"
+            ) from None
         if timeout <= 0:
             timeout = None
     return IndexSettings(

@@ -29,6 +29,7 @@ from .pipconfig import IndexSettings
 
 NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 DEFAULT_JOBS = 8
+CONNECTION_KINDS = ("unreachable", "timeout", "tls")  # the index, not the package
 
 
 def user_index_dir() -> Path:
@@ -61,7 +62,8 @@ class _Answer:
 
 
 class NoIndex(Exception):
-    """No index URL can be found (one-line message)."""
+    """The index cannot be used at all: no URL can be found, or its certificate
+    settings cannot be loaded (one-line message)."""
 
 
 def index_urls(settings: IndexSettings) -> tuple[str, ...]:
@@ -134,7 +136,9 @@ def _ask(session: Session, urls: Sequence[str], canon: str, retries: int) -> _An
             raise FetchError("bad", str(exc)) from None
         unchanged = False
         files += got
-        entry: dict[str, object] = {"files": [[f.filename, f.requires_python, f.yanked] for f in got]}
+        entry: dict[str, object] = {
+            "files": [[f.filename, f.requires_python, f.yanked] for f in got]
+        }
         if resp.etag:
             entry["etag"] = resp.etag
         answer.pages[key] = entry
@@ -184,7 +188,10 @@ def refresh(
     the rest are not tried. Raises NoIndex when no index URL is known.
     """
     urls = index_urls(settings)
-    session = Session(settings, timeout)
+    try:
+        session = Session(settings, timeout)
+    except FetchError as exc:
+        raise NoIndex(str(exc)) from None
     taken = today()
     todo = []
     outcomes: list[Outcome] = []
@@ -213,7 +220,7 @@ def refresh(
             for fut in finished:
                 name = pending.pop(fut)
                 outcome = _finish(fut, name, taken)
-                if outcome.status == "error" and outcome.kind in ("unreachable", "timeout", "tls"):
+                if outcome.status == "error" and outcome.kind in CONNECTION_KINDS:
                     dead += 1
                 else:
                     reached = True
@@ -249,6 +256,7 @@ def unreachable(outcomes: Sequence[Outcome]) -> Outcome | None:
     """The first failure when nothing could be reached at all (the index is down or
     blocked), else None."""
     tried = [o for o in outcomes if o.status != "fresh" and o.kind != "skipped"]
-    if tried and all(o.status == "error" and o.kind in ("unreachable", "timeout", "tls", "deadline") for o in tried):
+    down = (*CONNECTION_KINDS, "deadline")
+    if tried and all(o.status == "error" and o.kind in down for o in tried):
         return tried[0]
     return None

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .snapshot_store import NAME_RE, NoIndex, Outcome, refresh, unreachable
+from .snapshot_store import CONNECTION_KINDS, NAME_RE, NoIndex, Outcome, refresh, unreachable
 
 ONLINE_JOBS = 8  # concurrent look-ups
 ONLINE_TIMEOUT_S = 10.0  # per request
@@ -60,9 +60,13 @@ def cmd_update(args: argparse.Namespace) -> int:
         where = ", ".join(_shown(u) for u in urls)
         print(f"index: {where}; {len(names)} packages -> {user_index_dir()}", file=sys.stderr)
     width = len(str(len(names)))
+    held: list[str] = []  # connection failures: said per package only if others got through
 
     def progress(i: int, total: int, o: Outcome) -> None:
         line = _problem(o)
+        if line and o.kind in CONNECTION_KINDS:
+            held.append(line)
+            line = None
         if tty:
             sys.stderr.write(f"\r\033[K[{i:>{width}}/{total}] {o.name}")
             if line:
@@ -90,6 +94,8 @@ def cmd_update(args: argparse.Namespace) -> int:
         where = " / ".join(_shown(u) for u in urls)
         print(f"lint-env: error: cannot reach the index {where}: {down.error}", file=sys.stderr)
         return 2
+    for line in held:
+        print(line, file=sys.stderr)
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("written", "unchanged")}
     missing = sum(1 for o in outcomes if o.status == "missing")
     failed = [o for o in outcomes if o.status == "error"]
@@ -172,7 +178,7 @@ def look_up_unknown(project, *, deadline_s: float = ONLINE_DEADLINE_S) -> list[s
 
 
 def data_age_note(taken: Sequence[str], max_days: int, today: _dt.date | None = None) -> str:
-    """"the index data used is N days old ..." when the oldest date is older than
+    """ "the index data used is N days old ..." when the oldest date is older than
     ``max_days``, else ""."""
     dates = []
     for t in taken:
