@@ -548,7 +548,7 @@ def test_online_data_changes_the_check(index: Index, env, tmp_path: Path) -> Non
 
     offline = run_cli(*args, env=env)
     assert offline.returncode == 0, offline.stdout + offline.stderr
-    assert json.loads(offline.stdout) == [] or "WH001" not in offline.stdout
+    assert json.loads(offline.stdout) == []
     assert index.requests == []
 
     online = run_cli(*args, "--online", env=env)
@@ -731,3 +731,90 @@ def test_bad_settings_are_one_line(env, tmp_path: Path, table: str, message: str
     done = run_cli("check", str(proj), cwd=proj, env=env)
     assert done.returncode == 2
     assert message in done.stderr and done.stderr.count("\n") == 1
+
+
+# --- the language server and the terminal ---------------------------------------------
+
+
+def test_language_server_uses_the_cache_and_never_connects(
+    index: Index, proxy: Proxy, env, tmp_path: Path
+) -> None:
+    from lsp_raw import RawServer
+
+    index.publish("gpuonly", LINUX_ONLY)
+    index.publish("notcached", LINUX_ONLY)
+    assert run_cli("update", "--index-url", index.url, "gpuonly", env=env).returncode == 0
+    asked = len(index.requests)
+    proj = write_tree(
+        tmp_path / "ws",
+        {"pyproject.toml": '[tool.lint-env]\nonline = true\npython-version = "3.11"\n'},
+    )
+    poisoned = {**env, "PIP_INDEX_URL": index.url, "HTTP_PROXY": proxy.url}
+    with RawServer(proj, env=poisoned) as srv:
+        srv.initialize(proj)
+        uri = srv.open(proj / "requirements.txt", REQS + "notcached==1.0\n", "pip-requirements")
+        diags = srv.diagnostics(uri)
+        assert [(d["code"], d["range"]["start"]["line"]) for d in diags] == [("WH001", 0)]
+        assert srv.shutdown_and_exit() == 0
+    assert len(index.requests) == asked and proxy.seen == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_update_shows_a_counter_on_a_terminal(index: Index, env) -> None:
+    import pty
+
+    index.publish("aa", ["aa-1.0-py3-none-any.whl"])
+    index.publish("bb", ["bb-1.0-py3-none-any.whl"])
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lint_env", "update", "--index-url", index.url, "aa", "bb"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=120,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed (Linux reports EIO)
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    text = out.decode("utf-8", "replace")
+    assert done.returncode == 0, text
+    assert "[1/2] " in text and "[2/2] " in text and "\r" in text
+    assert f"index: {index.url}; 2 packages" in text
+    assert text.rstrip().endswith(
+        "lint-env: updated 2 packages, 0 unchanged, 0 not on the index, 0 failed"
+    )
+
+
+def test_a_running_project_sees_a_snapshot_update(env, tmp_path: Path) -> None:
+    """What the language server holds: one Project across edits and an update."""
+    from lint_env.api import Project
+    from lint_env.config import Config
+
+    proj = write_tree(tmp_path / "ws", {"requirements.txt": REQS})
+    project = Project(proj, Config(python="3.11", root=proj))
+    assert project.check_file(proj / "requirements.txt") == []
+    folder = Path(env["LINT_ENV_CACHE_DIR"]) / "index"
+    folder.mkdir(parents=True)
+    taken = snapshot_store.today()
+    rel = {"version": "1.0", "yanked": False, "requires_python": None, "sdist": False}
+    page = {"name": "gpuonly", "taken": taken, "releases": [{**rel, "wheels": [LINUX_ONLY_TAG]}]}
+    (folder / "gpuonly.json").write_text(json.dumps(page), encoding="utf-8")
+    os.utime(folder, ns=(1, 10**18))  # a clearly new folder time, whatever the filesystem
+    assert [f.code for f in project.check_file(proj / "requirements.txt")] == ["WH001"]
+
+
+LINUX_ONLY_TAG = "cp311-cp311-manylinux_2_17_x86_64"

@@ -173,6 +173,26 @@ def loaded_taken() -> list[str]:
 _LOADED: dict[str, PackageIndex | None] = {}
 
 
+_USER_STAMP: list[int | None] = []  # the user folder's mtime when last looked at
+
+
+def reload_if_changed() -> bool:
+    """Forget what was read when the user snapshot folder changed since the last call
+    (one stat; a long-running language server sees `lint-env update`). True if so."""
+    try:
+        stamp: int | None = user_index_dir().stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    if not _USER_STAMP:
+        _USER_STAMP.append(stamp)
+        return False
+    if _USER_STAMP[0] == stamp:
+        return False
+    _USER_STAMP[0] = stamp
+    clear_caches()
+    return True
+
+
 def clear_caches() -> None:
     """Forget what was read (after the user snapshot changed), here and in resolve."""
     load_package.cache_clear()

@@ -8,8 +8,10 @@ import datetime as _dt
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from .snapshot_store import CONNECTION_KINDS, NAME_RE, NoIndex, Outcome, refresh, unreachable
+if TYPE_CHECKING:  # the network modules load only when a command goes online
+    from .snapshot_store import Outcome
 
 ONLINE_JOBS = 8  # concurrent look-ups
 ONLINE_TIMEOUT_S = 10.0  # per request
@@ -42,7 +44,15 @@ def cmd_update(args: argparse.Namespace) -> int:
     from packaging.utils import canonicalize_name
 
     from .snapshot import snapshot_packages
-    from .snapshot_store import index_urls, user_index_dir
+    from .snapshot_store import (
+        CONNECTION_KINDS,
+        NAME_RE,
+        NoIndex,
+        index_urls,
+        refresh,
+        unreachable,
+        user_index_dir,
+    )
 
     names = [canonicalize_name(n) for n in args.packages] or sorted(snapshot_packages())
     bad = [n for n in names if not NAME_RE.fullmatch(n)]
@@ -121,6 +131,7 @@ def _problem(o: Outcome) -> str | None:
 def unknown_names(project) -> list[str]:
     """pip requirements of the project that the shipped snapshot does not hold."""
     from .snapshot import shipped_packages
+    from .snapshot_store import NAME_RE
 
     known = shipped_packages()
     names = set()
@@ -140,7 +151,7 @@ def look_up_unknown(project, *, deadline_s: float = ONLINE_DEADLINE_S) -> list[s
     if not names:
         return []
     from .snapshot import clear_caches
-    from .snapshot_store import index_urls
+    from .snapshot_store import NoIndex, index_urls, refresh, unreachable
 
     settings = _settings()
     try:
