@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import functools
 import gzip
 import json
 import os
@@ -315,40 +316,31 @@ def _fetch_file(url: str) -> Page:
 
 def fetch_page(url: str, timeout: float, retries: int) -> Page:
     """GET a project page (JSON preferred), retrying transient failures a bounded number
-    of times. Raises RefreshError with a one-line reason."""
+    of times. Raises RefreshError with a one-line reason. The HTTP side (proxies, pip's
+    certificates, netrc) is index_client's, shared with `lint-env update`."""
     if urllib.parse.urlparse(url).scheme == "file":
         return _fetch_file(url)
-    last = "no attempt"
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
-        req = urllib.request.Request(
-            url,
-            headers={"Accept": ACCEPT, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                raw = resp.read()
-                ctype = resp.headers.get("Content-Type", "")
-                body = _decode_body(raw, resp.headers.get("Content-Encoding"))
-                return Page(ctype, body)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                raise RefreshError("not found on the index (HTTP 404)") from None
-            last = f"HTTP {exc.code} {exc.reason}"
-            if exc.code not in (408, 425, 429) and exc.code < 500:
-                raise RefreshError(last) from None
-        except (TimeoutError, OSError) as exc:
-            # URLError is an OSError; a socket timeout surfaces as either.
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-                last = f"timed out after {timeout:g}s"
-            else:
-                last = f"cannot connect: {reason}"
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            last = f"bad response: {exc}"
-    tries = retries + 1
-    raise RefreshError(f"{last} ({tries} attempt{'s' if tries != 1 else ''})")
+    from .index_client import FetchError
+
+    try:
+        resp = _session(timeout).get(url, retries=retries)
+    except FetchError as exc:
+        if not exc.transient:
+            raise RefreshError(str(exc)) from None
+        tries = retries + 1
+        raise RefreshError(f"{exc} ({tries} attempt{'s' if tries != 1 else ''})") from None
+    return Page(resp.content_type, resp.body)
+
+
+@functools.cache
+def _session(timeout: float):
+    from .index_client import FetchError, Session
+    from .pipconfig import PipConfigError, read_settings
+
+    try:
+        return Session(read_settings(), timeout)
+    except (PipConfigError, FetchError) as exc:
+        raise RefreshError(str(exc)) from None
 
 
 # --- parsing project pages ----------------------------------------------------------
