@@ -101,10 +101,12 @@ def _handler(index: Index):
             try:
                 if index.delay:
                     threading.Event().wait(index.delay)
-                self._answer()
             finally:
+                # counted out before answering: once the answer is written the client
+                # may send its next request before this thread runs again
                 with index.lock:
                     index.inflight -= 1
+            self._answer()
 
         def _answer(self) -> None:
             if index.auth is not None:
