@@ -187,11 +187,6 @@ def refresh(
     not stored). When the first ``jobs`` answers are all "cannot connect" / timeouts,
     the rest are not tried. Raises NoIndex when no index URL is known.
     """
-    urls = index_urls(settings)
-    try:
-        session = Session(settings, timeout)
-    except FetchError as exc:
-        raise NoIndex(str(exc)) from None
     taken = today()
     todo = []
     outcomes: list[Outcome] = []
@@ -200,6 +195,13 @@ def refresh(
             outcomes.append(Outcome(name, "fresh"))
         else:
             todo.append(name)
+    if not todo:
+        return outcomes
+    urls = index_urls(settings)
+    try:
+        session = Session(settings, timeout)
+    except FetchError as exc:
+        raise NoIndex(str(exc)) from None
     total, done = len(todo), 0
     end = None if deadline_s is None else time.monotonic() + deadline_s
     pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(todo) or 1)))

@@ -155,7 +155,6 @@ def look_up_unknown(project, *, deadline_s: float = ONLINE_DEADLINE_S) -> list[s
 
     settings = _settings()
     try:
-        urls = index_urls(settings)
         outcomes = refresh(
             names,
             settings,
@@ -170,6 +169,7 @@ def look_up_unknown(project, *, deadline_s: float = ONLINE_DEADLINE_S) -> list[s
         clear_caches()
     down = unreachable(outcomes)
     if down is not None:
+        urls = index_urls(settings)
         where = " / ".join(_shown(u) for u in urls)
         return [f"online look-ups: cannot reach the index {where}: {down.error}"]
     notes = []
