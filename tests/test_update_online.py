@@ -820,3 +820,13 @@ def test_a_running_project_sees_a_snapshot_update(env, tmp_path: Path) -> None:
 
 
 LINUX_ONLY_TAG = "cp311-cp311-manylinux_2_17_x86_64"
+
+
+def test_online_with_a_broken_pip_conf_warns_and_checks(env, tmp_path: Path) -> None:
+    _pipconf(env, "index-url = http://127.0.0.1:9/simple\n")  # no section header
+    proj = write_tree(tmp_path / "p", {"requirements.txt": REQS + "numpy==1.19.0\n"})
+    done = run_cli("check", "--online", "--python-version", "3.11", str(proj), env=env)
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "online look-ups skipped" in warnings[0], done.stderr
+    assert "pip.conf" in warnings[0]
+    assert done.returncode == 1 and "WH001" in done.stdout

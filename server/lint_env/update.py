@@ -153,7 +153,10 @@ def look_up_unknown(project, *, deadline_s: float = ONLINE_DEADLINE_S) -> list[s
     from .snapshot import clear_caches
     from .snapshot_store import NoIndex, index_urls, refresh, unreachable
 
-    settings = _settings()
+    try:
+        settings = _settings()
+    except ValueError as exc:  # a pip.conf pip would refuse: the check itself still runs
+        return [f"online look-ups skipped: {exc}"]
     try:
         outcomes = refresh(
             names,
