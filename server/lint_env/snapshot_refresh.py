@@ -8,9 +8,8 @@ page of a PEP 503 / PEP 691 "simple" index and writes ``<out>/<canonical>.json``
 (see rules/README.md, "The index snapshot") plus ``<out>/_meta.json``.
 
 Which index: ``--index-url`` > ``PIP_INDEX_URL`` > pip's configuration files
-(``install.index-url`` over ``global.index-url``, read with ``pip config list`` in a
-subprocess, so ``PIP_CONFIG_FILE`` is honoured) > pip's own default, asked from pip
-in a subprocess. No host is written in this file or in the snapshot.
+(``install.index-url`` over ``global.index-url``, the files pip reads, with
+``PIP_CONFIG_FILE``: see pipconfig) > pip's own default, asked from pip in a subprocess. No host is written in this file or in the snapshot.
 
 What goes in, per release (one final or pre-release version; files of one version
 are merged):
@@ -181,22 +180,6 @@ class RefreshError(Exception):
 # --- where the index is -------------------------------------------------------------
 
 
-def _pip_command() -> list[str] | None:
-    """A way to run pip: this interpreter's pip module, else pip on PATH."""
-    try:
-        import importlib.util
-
-        if importlib.util.find_spec("pip") is not None:
-            return [sys.executable, "-m", "pip"]
-    except (ImportError, ValueError):
-        pass
-    for exe in ("pip3", "pip"):
-        path = shutil.which(exe)
-        if path:
-            return [path]
-    return None
-
-
 def _run(cmd: list[str], timeout: float = 60.0) -> str | None:
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
     try:
@@ -249,13 +232,15 @@ def resolve_index_url(flag: str | None) -> tuple[str, str]:
     env = os.environ.get("PIP_INDEX_URL", "").split()
     if env:
         return env[0], "PIP_INDEX_URL"
-    pip = _pip_command()
-    if pip is not None:
-        listing = _run([*pip, "config", "list"])
-        if listing is not None:
-            url = index_url_from_config(parse_pip_config_list(listing))
-            if url:
-                return url, "pip configuration"
+    # pip's files, read as pip reads them (pipconfig; shared with `lint-env update`)
+    from .pipconfig import PipConfigError, read_settings
+
+    try:
+        url = read_settings().index_url
+    except PipConfigError as exc:
+        raise RefreshError(str(exc)) from None
+    if url:
+        return url, "pip configuration"
     # pip's own default, asked from pip so that no host is written here.
     ask = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
     candidates = [[sys.executable, "-c", ask]]
