@@ -9,7 +9,9 @@ page of a PEP 503 / PEP 691 "simple" index and writes ``<out>/<canonical>.json``
 
 Which index: ``--index-url`` > ``PIP_INDEX_URL`` > pip's configuration files
 (``install.index-url`` over ``global.index-url``, the files pip reads, with
-``PIP_CONFIG_FILE``: see pipconfig) > pip's own default, asked from pip in a subprocess. No host is written in this file or in the snapshot.
+``PIP_CONFIG_FILE``: see pipconfig) > pip's own default, asked from pip in a subprocess.
+No host is written in this file or in the snapshot. The HTTP side (proxies, pip's
+``cert``, netrc, retries) is index_client's, shared with ``lint-env update``.
 
 What goes in, per release (one final or pre-release version; files of one version
 are merged):
