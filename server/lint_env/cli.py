@@ -25,7 +25,8 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _positive(text: str) -> float:
+def positive_number(text: str) -> float:
+    """argparse type: a number > 0 (also snapshot_refresh's)."""
     try:
         value = float(text)
     except ValueError:
@@ -105,7 +106,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "packages", nargs="*", metavar="PACKAGE", help="default: every package already known"
     )
     update.add_argument("--index-url", help="use this index instead of pip's index-url")
-    update.add_argument("--timeout", type=_positive, help="seconds per request (default: 15)")
+    update.add_argument("--timeout", type=positive_number, help="seconds per request (default: 15)")
     update.add_argument("--jobs", type=int, default=8, choices=range(1, 33), metavar="1-32")
     update.add_argument("-v", "--verbose", action="store_true")
 

@@ -622,17 +622,9 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
-    return value
-
-
 def _arg_parser() -> argparse.ArgumentParser:
+    from .cli import positive_number
+
     p = argparse.ArgumentParser(
         prog=SCRIPT,
         description="Write the index snapshot (rules/index/) from the simple index pip uses.",
@@ -640,7 +632,7 @@ def _arg_parser() -> argparse.ArgumentParser:
     p.add_argument("packages", nargs="*", metavar="PACKAGE", help="default: the rules' list")
     p.add_argument("--out", type=Path, help="output folder (default: the rules' index/)")
     p.add_argument("--index-url", help="simple index URL (default: pip's configured index)")
-    p.add_argument("--timeout", type=_positive, default=30.0, help="seconds per request")
+    p.add_argument("--timeout", type=positive_number, default=30.0, help="seconds per request")
     p.add_argument("--retries", type=int, default=2, choices=range(0, 6), metavar="0-5")
     p.add_argument("--jobs", type=int, default=4, choices=range(1, 17), metavar="1-16")
     p.add_argument("--taken", type=_date, help="the date to record (default: today, UTC)")
