@@ -361,6 +361,9 @@ class Engine:
     def check_document(self, doc: Document) -> list[Finding]:
         """The document's findings. An unexpected error while checking one document
         becomes an LE008 finding on it; the other documents are still checked."""
+        from .snapshot import reload_if_changed
+
+        reload_if_changed()  # `lint-env update` ran while the editor's server was up
         try:
             findings = self._check_document(doc)
         except Exception as exc:  # RecursionError, MemoryError and bugs alike
