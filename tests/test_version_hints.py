@@ -368,3 +368,16 @@ def test_engine_contexts_give_the_target_python_and_why(tmp_path: Path):
         "Works with tensorflow 2.16.2 (pip's pick on macOS arm64):"
         " `tensorflow-metal==1.1.0` (MT001, MT002)"
     ]
+
+
+def test_version_completion_on_a_huge_line_is_quick_and_safe(fixture_index):
+    # a 200,000-character line: the search looks at the end of it only (no timing
+    # asserted; a quadratic search would not finish in the suite's lifetime)
+    long = "a" * 200_000
+    assert version_completion(Kind.REQUIREMENTS, [long + "=="], 0, 200_002, MAC) is None
+    assert version_completion(Kind.REQUIREMENTS, [long + " alpha=="], 0, 200_008, MAC) is None
+    found = version_completion(
+        Kind.NOTEBOOK, ["%pip install " + " " * 500 + "alpha=="], 0, 520, MAC
+    )
+    assert found is not None and found.name == "alpha"
+    assert version_completion(Kind.PYPROJECT, ['"' + "b" * 100_000 + ">="], 0, 100_003, MAC) is None

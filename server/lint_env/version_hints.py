@@ -204,6 +204,7 @@ _POETRY_TABLE = re.compile(r"^tool\.poetry\.(?:(?:dev-)?dependencies|group\.[^.]
 _PIP_INSTALL = re.compile(r"\bpip3?\s+install\b")
 _CONDA_PIP = re.compile(r"^\s*-\s*pip\s*:\s*(?:#.*)?$")
 MAX_CHOICES = 300
+WINDOW = 400  # characters before the cursor that can hold the requirement being typed
 
 
 @dataclass(frozen=True)
@@ -252,11 +253,15 @@ def _operator_before(
     """(package name, operator, start of the partial version) of the requirement whose
     version is being typed at the end of ``before``; None when it is not one."""
     if kind is Kind.PYPROJECT:
-        m = _POETRY.match(before)
+        m = _POETRY.match(before) if len(before) <= WINDOW else None
         if m and m.group("name").lower() != "python" and _in_poetry_table(lines, line):
             return m.group("name"), m.group("op"), m.start("partial")
-    m = _TAIL.search(before)
-    if m is None:
+    # The requirement being typed ends at the cursor: the regular expression looks at the
+    # last WINDOW characters only (a search over a 100,000-character line would be
+    # quadratic); a name cut by the window is no name.
+    cut = max(0, len(before) - WINDOW)
+    m = _TAIL.search(before, cut)
+    if m is None or (cut and m.start() == cut):
         return None
     lead = before[: m.start()]
     if kind is Kind.REQUIREMENTS:
