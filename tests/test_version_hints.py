@@ -93,6 +93,7 @@ def test_pick_knows_nothing_of_urls_conda_packages_and_unknown_packages(fixture_
     assert pick(ctx, req("alpha", url="https://example.invalid/alpha.whl")) is None
     assert pick(ctx, req("alpha", source="conda")) is None
     assert pick(ctx, req("not-in-the-snapshot>=1")) is None
+    assert pick(ctx, req("not-in-the-snapshot==1.0")) is None  # the pin is all there is
     skipped = pick(ctx, req("alpha", marker='sys_platform == "linux"'))
     assert skipped is not None and skipped.skipped and skipped.version is None
 
@@ -324,7 +325,7 @@ def test_hover_when_nothing_installs(fixture_index):
 def test_hover_of_a_package_the_snapshot_does_not_hold(fixture_index):
     d = doc_of("unknown-pkg>=1")
     assert hover(d, [], 0, 1, contexts=[simple_context(d, MAC)]).markdown == (
-        "**unknown-pkg** `>=1`"
+        "**unknown-pkg** `>=1`\n\nNot in lint-env's index snapshot: no versions known."
     )
 
 

@@ -108,6 +108,7 @@ def _dependency(
 
 def _versions_block(dep: Dependency, contexts: Sequence[Any], reason: str) -> list[str]:
     """'pip would install …' per target, the snapshot's date and the newest release."""
+    from .snapshot import load_package
     from .version_hints import newest, pick, snapshot_date, where
 
     rows = []
@@ -129,6 +130,8 @@ def _versions_block(dep: Dependency, contexts: Sequence[Any], reason: str) -> li
             rows.append(f"- {on}: **{found.version}**")
     final, pre = newest(dep.name)
     date = snapshot_date(dep.name)
+    if dep.source == "pip" and not dep.url and load_package(dep.name) is None:
+        return ["Not in lint-env's index snapshot: no versions known."]
     out = []
     if rows:
         snap = f" (index snapshot of {date})" if date else ""

@@ -46,9 +46,9 @@ def pick(ctx: Any, dep: Dependency) -> Pick | None:
     """The version pip would pick for ``dep`` in a check context (checks.Context: its
     target, constraints and pick rule); None when lint-env cannot know: a URL, a conda
     package (conda's channels decide, not the index), a package the snapshot does not
-    hold that is not pinned exactly."""
-    if dep.url or dep.source != "pip" or dep.constraint_only:
-        return None
+    hold."""
+    if dep.url or dep.source != "pip" or dep.constraint_only or load_package(dep.name) is None:
+        return None  # (an exact pin of an unknown package: the pin is all there is to say)
     target = ctx.target
     if not target.evaluate_marker(dep.marker):
         return Pick(target, None, None, skipped=True)
