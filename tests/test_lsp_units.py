@@ -282,7 +282,7 @@ def test_hover_says_when_the_specifier_admits_no_working_release():
     # rules/index/tensorflow.json: no release below 2.13 has a macOS arm64 wheel; the
     # newest ones that do are 2.21.0, 2.20.0 and 2.19.1 (cp311)
     assert (
-        "- macOS arm64, Python 3.11: no release admitted by `<2.13` has a file here;"
+        "- macOS arm64: no release admitted by `<2.13` has a file here;"
         " releases with a wheel there: 2.21.0, 2.20.0, 2.19.1" in info.markdown
     )
     assert versions_known_to_work("surely-not-a-package-xyz", "", Target()) is None

@@ -294,9 +294,9 @@ def test_dependency_hover_is_short(fixture_index):
             "**alpha** `>=1`",
             "**XX011** (warning) alpha is odd here",
             "Alpha is odd. More: `lint-env explain XX011` · [docs](https://e.org)",
-            "pip would install (index snapshot of 2026-10-05):\n"
-            "- macOS arm64, Python 3.11 (configured): **1.0.0**\n"
-            "- Linux x86_64, Python 3.11 (configured): **1.2.0**",
+            "pip would install for Python 3.11 (configured), index snapshot of 2026-10-05:\n"
+            "- macOS arm64: **1.0.0**\n"
+            "- Linux x86_64: **1.2.0**",
             "Newest release: 1.3.0 (pre-release 2.0.0rc1)",
             "Works with alpha 1.0.0 (pip's pick on macOS arm64): `alpha-plugin==0.5.0` (XX010)",
             # XX012 is for Linux: the partner's version is pip's pick there
@@ -312,13 +312,12 @@ def test_hover_when_nothing_installs(fixture_index):
     mac = [simple_context(d, MAC)]
     none_here = hover(d, [], 0, 1, contexts=mac).markdown
     assert (
-        "- macOS arm64, Python 3.11: no release admitted by `>=1.2,<1.3` has a file here;"
+        "- macOS arm64: no release admitted by `>=1.2,<1.3` has a file here;"
         " releases with a wheel there: 1.0.0" in none_here
     )
     nothing = hover(d, [], 1, 1, contexts=mac).markdown
     assert (
-        "- macOS arm64, Python 3.11: no release admitted by `>=5`;"
-        " releases with a wheel there: 1.0.0" in nothing
+        "- macOS arm64: no release admitted by `>=5`; releases with a wheel there: 1.0.0" in nothing
     )
 
 
@@ -382,3 +381,12 @@ def test_version_completion_on_a_huge_line_is_quick_and_safe(fixture_index):
     )
     assert found is not None and found.name == "alpha"
     assert version_completion(Kind.PYPROJECT, ['"' + "b" * 100_000 + ">="], 0, 100_003, MAC) is None
+
+
+def test_hover_names_the_python_per_target_when_they_differ(fixture_index):
+    d = doc_of("alpha>=1")
+    contexts = [simple_context(d, MAC), simple_context(d, Target("macos-arm64", "3.12"))]
+    text = hover(d, [], 0, 1, contexts=contexts).markdown
+    # Python 3.12: 1.3.0 (a cp312 wheel) is admitted and newest
+    assert "pip would install, index snapshot of 2026-10-05:\n" in text
+    assert "- macOS arm64, Python 3.11: **1.0.0**\n- macOS arm64, Python 3.12: **1.3.0**" in text

@@ -109,15 +109,19 @@ def _dependency(
 def _versions_block(dep: Dependency, contexts: Sequence[Any], reason: str) -> list[str]:
     """'pip would install …' per target, the snapshot's date and the newest release."""
     from .snapshot import load_package
-    from .version_hints import newest, pick, snapshot_date, where
+    from .version_hints import newest, pick, python_words, snapshot_date, where
 
+    if dep.source == "pip" and not dep.url and load_package(dep.name) is None:
+        return ["Not in lint-env's index snapshot: no versions known."]
+    # the engine gives every target of a file the same Python: say it once
+    one_python = len({c.target.python for c in contexts}) == 1
     rows = []
     by = f" admitted by `{dep.specifier}`" if dep.specifier else ""
     for ctx in contexts:
         found = pick(ctx, dep)
         if found is None:
             continue
-        on = where(found.target, reason)
+        on = found.target.label if one_python else where(found.target, reason)
         if found.skipped:
             rows.append(f"- {on}: not installed (the marker leaves it out)")
         elif found.version is None:
@@ -130,17 +134,19 @@ def _versions_block(dep: Dependency, contexts: Sequence[Any], reason: str) -> li
             rows.append(f"- {on}: **{found.version}**")
     final, pre = newest(dep.name)
     date = snapshot_date(dep.name)
-    if dep.source == "pip" and not dep.url and load_package(dep.name) is None:
-        return ["Not in lint-env's index snapshot: no versions known."]
+    snap = f"index snapshot of {date}" if date else ""
     out = []
     if rows:
-        snap = f" (index snapshot of {date})" if date else ""
-        out.append(f"pip would install{snap}:\n" + "\n".join(rows))
+        head = "pip would install"
+        if one_python:
+            head += f" for {python_words(contexts[0].target, reason)}"
+        head += f", {snap}" if snap else ""
+        out.append(head + ":\n" + "\n".join(rows))
     if final is not None or pre is not None:
         text = f"Newest release: {final}" if final is not None else "No final release"
         if pre is not None:
             text += f" (pre-release {pre})"
-        out.append(text + (f", index snapshot of {date}" if date and not rows else ""))
+        out.append(text + (f", {snap}" if snap and not rows else ""))
     return out
 
 

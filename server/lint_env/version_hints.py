@@ -85,12 +85,17 @@ def simple_context(doc: Document, target: Target) -> Any:
     )
 
 
+def python_words(target: Target, reason: str = "") -> str:
+    """'Python 3.11 (configured)' / 'Python 3.10' / 'any Python'."""
+    if target.python is None:
+        return "any Python"
+    why = reason or target.python_note
+    return f"Python {target.python}" + (f" ({why})" if why else "")
+
+
 def where(target: Target, reason: str = "") -> str:
     """'macOS arm64, Python 3.11 (configured)' / 'Linux x86_64, any Python'."""
-    if target.python is None:
-        return f"{target.label}, any Python"
-    why = reason or target.python_note
-    return f"{target.label}, Python {target.python}" + (f" ({why})" if why else "")
+    return f"{target.label}, {python_words(target, reason)}"
 
 
 def snapshot_date(name: str) -> str | None:
