@@ -390,3 +390,12 @@ def test_hover_names_the_python_per_target_when_they_differ(fixture_index):
     # Python 3.12: 1.3.0 (a cp312 wheel) is admitted and newest
     assert "pip would install, index snapshot of 2026-10-05:\n" in text
     assert "- macOS arm64, Python 3.11: **1.0.0**\n- macOS arm64, Python 3.12: **1.3.0**" in text
+
+
+def test_hover_of_a_pin_the_snapshot_does_not_list(fixture_index):
+    # alpha 3.0.0 is not in the made-up index (newer than it, or never released): pip
+    # may or may not find it; lint-env does not claim it would
+    d = doc_of("alpha==3.0.0")
+    text = hover(d, [], 0, 1, contexts=[simple_context(d, MAC)]).markdown
+    assert "- macOS arm64: 3.0.0 is not in the index snapshot" in text
+    assert "**3.0.0**" not in text

@@ -128,6 +128,8 @@ def _versions_block(dep: Dependency, contexts: Sequence[Any], reason: str) -> li
             rows.append(f"- {on}: no release{by}{_instead(dep, found.target)}")
         elif found.file is None:
             rows.append(f"- {on}: no release{by} has a file here{_instead(dep, found.target)}")
+        elif found.file == "unknown":  # an exact pin the snapshot does not list
+            rows.append(f"- {on}: {found.version} is not in the index snapshot")
         elif found.file == "sdist":
             rows.append(f"- {on}: **{found.version}** (source build: no wheel)")
         else:
