@@ -399,3 +399,11 @@ def test_hover_of_a_pin_the_snapshot_does_not_list(fixture_index):
     text = hover(d, [], 0, 1, contexts=[simple_context(d, MAC)]).markdown
     assert "- macOS arm64: 3.0.0 is not in the index snapshot" in text
     assert "**3.0.0**" not in text
+
+
+def test_hover_of_a_conda_package_claims_no_pip_versions(fixture_index):
+    d = doc_of("alpha>=1")
+    conda = Document(d.path, Kind.CONDA, "", [req("alpha>=1", source="conda")], lines=["alpha>=1"])
+    assert hover(conda, [], 0, 1, contexts=[simple_context(conda, MAC)]).markdown == (
+        "**alpha** `>=1`"
+    )

@@ -111,7 +111,9 @@ def _versions_block(dep: Dependency, contexts: Sequence[Any], reason: str) -> li
     from .snapshot import load_package
     from .version_hints import newest, pick, python_words, snapshot_date, where
 
-    if dep.source == "pip" and not dep.url and load_package(dep.name) is None:
+    if dep.source != "pip" or dep.url:
+        return []  # conda's channels (or the URL) decide, not the index
+    if load_package(dep.name) is None:
         return ["Not in lint-env's index snapshot: no versions known."]
     # the engine gives every target of a file the same Python: say it once
     one_python = len({c.target.python for c in contexts}) == 1
