@@ -281,6 +281,29 @@ def test_hover_explains_the_finding(vscode_run):
     assert "tensorflow-gpu has no build for macOS arm64" in hover
 
 
+def test_inlay_hint_and_version_completion(vscode_run):
+    seen = vscode_run["seen"]
+    assert "version_hints" in seen, seen.get("errors")
+    got = seen["version_hints"]
+    # rules/index/tensorflow.json: 2.16.2 is the newest 2.16 release (macOS arm64 wheels)
+    assert "tensorflow>=2.16,<2.17" in got["hint_line"]
+    assert "→ 2.16.2 (macOS arm64)" in got["hint_line"], got
+    # the newest final keras release in rules/index/keras.json that installs on Python
+    # 3.11 (environment.yml's pin; keras has py3-none-any wheels) comes first
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    data = json.loads((REPO / "rules" / "index" / "keras.json").read_text("utf-8"))
+    finals = [
+        Version(r["version"])
+        for r in data["releases"]
+        if not r["yanked"]
+        and not Version(r["version"]).is_prerelease
+        and SpecifierSet(r["requires_python"] or "").contains("3.11.0")
+    ]
+    assert got["completion"] and got["completion"][0].startswith(str(max(finals))), got
+
+
 def test_target_setting_change_rechecks_without_a_restart(vscode_run):
     seen = vscode_run["seen"]
     linux = "\n".join(seen["linux_target_problems"])

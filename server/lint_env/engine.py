@@ -153,18 +153,60 @@ class Engine:
 
     def _python_for(self, doc: Document) -> tuple[str | None, str | None]:
         """The target Python for a document, and why (see resolve.declared_python)."""
+        py, note, _ = self._python_source(doc)
+        return py, note
+
+    def _python_source(self, doc: Document) -> tuple[str | None, str | None, Document | None]:
+        """:meth:`_python_for`, and the document that declares that Python (None when
+        the configuration sets it, or nothing does)."""
         if self.config.python:
-            return self.config.python, None
+            return self.config.python, None, None
         # the project's declarations are read only when the file itself names no Python
         others = (d for pdocs in [None] for d in self.project_documents(doc.path))
         for pdoc in itertools.chain((doc,), others):
             if pdoc.python:
                 found = declared_python(pdoc.python[0], conda=pdoc.kind is Kind.CONDA)
                 if found:
-                    return found
+                    return found[0], found[1], pdoc
                 if pdoc is doc:
-                    return None, None
-        return None, None
+                    return None, None, None
+        return None, None, None
+
+    def python_reason(self, doc: Document) -> str:
+        """Where the target Python of ``doc`` comes from, for editors' hovers:
+        'configured', 'the lowest your requires-python allows', 'the python pin in
+        environment.yml', or 'none declared'."""
+        py, note, source = self._python_source(doc)
+        if py is None:
+            return "none declared"
+        if note:
+            return note
+        if source is None:
+            return "configured"
+        what = {Kind.CONDA: "the python pin in ", Kind.PYPROJECT: "the Python declared in "}
+        return what.get(source.kind, "from ") + self._rel(source.path)
+
+    def contexts_for(self, doc: Document) -> list[Context]:
+        """What a check of ``doc`` sees on each target it is checked for: the target
+        Python the engine derives, the files ``-r``/``-c`` bring in. Editors ask these
+        which version pip would pick (Context.versions, Context.pick)."""
+        self._new_run()
+        py, py_note = self._python_for(doc)
+        gathered: list[tuple[Dependency, Path, bool]] = []
+        if doc.includes:
+            self._gather(doc, (doc.path,), set(), gathered)
+        return [
+            self._context(doc, Target(platform, py, py_note), gathered, [], frozenset())
+            for platform in self._platforms_for(doc)
+        ]
+
+    def _platforms_for(self, doc: Document) -> list[str]:
+        """The configured targets a document is checked for: `requirements-cuda.txt` is
+        not for macOS (project_model.meant_for)."""
+        from .project_model import meant_for
+
+        meant = meant_for(doc.path) if doc.kind in _DEP_KINDS else None
+        return [p for p in self.config.targets if meant is None or p.split("-", 1)[0] in meant]
 
     # --- includes ----------------------------------------------------------------------
     #
@@ -392,12 +434,7 @@ class Engine:
         project_docs = self.project_documents(doc.path) if code else []
         declared = self.project_model().declared_for(doc.path, doc) if code else frozenset()
         view = self.project_view() if code else None
-        from .project_model import meant_for
-
-        meant = meant_for(doc.path) if doc.kind in _DEP_KINDS else None
-        for platform in self.config.targets:
-            if meant is not None and platform.split("-", 1)[0] not in meant:
-                continue  # `requirements-cuda.txt` is not for macOS: nothing to check there
+        for platform in self._platforms_for(doc):
             target = Target(platform, py, py_note)
 
             def for_target(

@@ -143,6 +143,28 @@ def drive(config: dict) -> dict:
 
         run.step("hover", hover)
 
+        def version_hints():
+            # requirements-dev.txt: an inlay hint with pip's pick after the range, and
+            # version completion typed after `keras` (undone: nothing is saved)
+            run.open_file("requirements-dev.txt")
+            line = run.line_text("tensorflow>=2.16")
+            page.locator(".editor-instance .view-line", has_text="→").first.wait_for(
+                timeout=WAIT_MS
+            )
+            hint_line = text_of(line.inner_text())
+            run.line_text("keras").click()
+            page.keyboard.press("End")
+            page.keyboard.type("==")
+            rows = page.locator(".suggest-widget .monaco-list-row")
+            rows.first.wait_for(timeout=WAIT_MS)
+            labels = [text_of(t) for t in rows.all_inner_texts()][:5]
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+z")
+            page.keyboard.press("Control+z")
+            return {"hint_line": hint_line, "completion": labels}
+
+        run.step("version_hints", version_hints)
+
         for name in ("environment.yml", "pyproject.toml"):
 
             def other(name=name):

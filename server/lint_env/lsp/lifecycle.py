@@ -38,6 +38,10 @@ def initialize(ls: LintEnvServer, params: types.InitializeParams) -> None:
     ws = caps.workspace
     ls.refresh_support = bool(ws and ws.diagnostics and ws.diagnostics.refresh_support)
     ls.take_settings(params.initialization_options, initial=True)
+    if not (caps.text_document and caps.text_document.inlay_hint):
+        # Inlay hints are offered only to a client that can show them (pygls computes the
+        # capabilities from the registered features after this handler).
+        ls.protocol.fm.features.pop(types.TEXT_DOCUMENT_INLAY_HINT, None)
 
 
 @server.feature(types.INITIALIZED)
