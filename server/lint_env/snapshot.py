@@ -72,18 +72,32 @@ def load_package(name: str, directory: Path | None = None) -> PackageIndex | Non
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("releases", []), list):
         return None
+    rows = raw.get("releases", [])
+    releases = _compact(raw, rows) if raw.get("format") == 2 else _objects(rows)
+    releases.sort(key=lambda r: r.version)
+    pure = raw.get("pure_python")
+    if not isinstance(pure, bool):
+        pure = _derive_pure(releases)
+    return PackageIndex(canon, str(raw.get("taken", "")), tuple(releases), pure)
+
+
+def _rp(text: object) -> SpecifierSet | None:
+    try:
+        return SpecifierSet(text) if isinstance(text, str) and text else None
+    except InvalidSpecifier:
+        return None
+
+
+def _objects(rows: list) -> list[Release]:
+    """The first encoding: one object per release with its tags written out."""
     releases = []
-    for r in raw.get("releases", []):
+    for r in rows:
         if not isinstance(r, dict):
             continue
         try:
             version = Version(r["version"])
         except (InvalidVersion, KeyError, TypeError):
             continue
-        try:
-            rp = SpecifierSet(r["requires_python"]) if r.get("requires_python") else None
-        except (InvalidSpecifier, TypeError):
-            rp = None
         wheels = []
         tags = r.get("wheels", [])
         for tag in tags if isinstance(tags, list) else []:
@@ -91,14 +105,44 @@ def load_package(name: str, directory: Path | None = None) -> PackageIndex | Non
                 wheels.append(Wheel.parse(tag))
             except (ValueError, AttributeError):
                 continue
+        rp = _rp(r.get("requires_python"))
         releases.append(
             Release(version, bool(r.get("yanked")), rp, bool(r.get("sdist")), tuple(wheels))
         )
-    releases.sort(key=lambda r: r.version)
-    pure = raw.get("pure_python")
-    if not isinstance(pure, bool):
-        pure = _derive_pure(releases)
-    return PackageIndex(canon, str(raw.get("taken", "")), tuple(releases), pure)
+    return releases
+
+
+def _compact(raw: dict, rows: list) -> list[Release]:
+    """``"format": 2``: a ``tags`` table and rows ``[version, flags, requires_python,
+    [tag indices]]`` (see snapshot_refresh.render_package)."""
+    table: list[Wheel | None] = []
+    tags = raw.get("tags")
+    for tag in tags if isinstance(tags, list) else []:
+        try:
+            table.append(Wheel.parse(tag))
+        except (ValueError, AttributeError):
+            table.append(None)
+    specs: dict[str, SpecifierSet | None] = {}  # requires-python values repeat
+    releases = []
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 4:
+            continue
+        version_text, flags, rp, indices = row
+        try:
+            version = Version(version_text)
+        except (InvalidVersion, TypeError):
+            continue
+        flags = flags if isinstance(flags, str) else ""
+        key = rp if isinstance(rp, str) else ""
+        if key not in specs:
+            specs[key] = _rp(key)
+        wheels = tuple(
+            w
+            for i in (indices if isinstance(indices, list) else [])
+            if isinstance(i, int) and 0 <= i < len(table) and (w := table[i]) is not None
+        )
+        releases.append(Release(version, "y" in flags, specs[key], "s" in flags, wheels))
+    return releases
 
 
 @cache
