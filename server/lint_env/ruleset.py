@@ -137,7 +137,11 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         frozenset({"module", "files"}),
         CODE_FILES,
     ),
-    "lock": ({"check": ((str,), True)}, frozenset({"version", "environments"}), (Kind.LOCK,)),
+    "lock": (
+        {"check": ((str,), True)},
+        frozenset({"version", "environments", "platforms", "subdir"}),
+        (Kind.LOCK,),
+    ),
     "problem": ({}, frozenset(), DEP_FILES + CODE_FILES),
     "runtime": ({}, frozenset(), ()),
 }
@@ -150,7 +154,7 @@ CONDA_CHECKS = (
     "prefix",
     "first-build",
 )
-LOCK_CHECKS = ("no-file", "source-build", "environments")
+LOCK_CHECKS = ("no-file", "source-build", "environments", "platforms", "manifest-platforms")
 
 
 class RuleError(ValueError):
