@@ -67,15 +67,40 @@ def parse_yaml_lock(path: Path, text: str, fmt: str) -> Document:
         return _problem(doc, 0, "not a lock file: the top level is not a mapping")
     lock = Lock(format=fmt)
     if fmt == "conda-lock":
-        _conda_lock(doc, lock, data, lines)
+        pythons = _conda_lock(doc, lock, data, lines)
     else:
-        _pixi(doc, lock, data, lines)
+        pythons = _pixi(doc, lock, data, lines)
+    _python(doc, pythons, lines)
     doc.lock = lock
     return doc
 
 
-def _row_of(lines: list[str], key: str) -> int:
-    pat = re.compile(rf"^\s*{re.escape(key)}\s*:")
+_PY_FILE = re.compile(r"^python-(\d+)\.(\d+)[.\d]*-[^-]+\.(?:conda|tar\.bz2)$")
+
+
+def _python(doc: Document, versions: set[str], lines: list[str]) -> None:
+    """The locked conda ``python`` as the document's Python (``==3.11.*``) when every
+    platform locks the same minor version."""
+    minors = {".".join(v.split(".")[:2]) for v in versions}
+    if len(minors) != 1:
+        return
+    (minor,) = minors
+    row = next(
+        (
+            i
+            for i, ln in enumerate(lines)
+            if re.search(r"\bpython[-:= ]+\s*" + re.escape(minor), ln)
+        ),
+        0,
+    )
+    span = Span.on_line(row, 0, len(lines[row])) if lines else Span.point(0)
+    doc.python = (f"=={minor}.*", span)
+
+
+def _row_of(lines: list[str], key: str, top: bool = False) -> int:
+    """The first line of ``key:`` (``top``: at the top level, not indented)."""
+    indent = "" if top else "[ \t]*"
+    pat = re.compile("^" + indent + re.escape(key) + r"\s*:")
     return next((i for i, ln in enumerate(lines) if pat.match(ln)), 0)
 
 
@@ -134,7 +159,7 @@ def _locked(name: str, version: str, url: Any, marker: str, pos: dict) -> Locked
     )
 
 
-def _conda_lock(doc: Document, lock: Lock, data: dict, lines: list[str]) -> None:
+def _conda_lock(doc: Document, lock: Lock, data: dict, lines: list[str]) -> set[str]:
     meta = data.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     platforms = meta.get("platforms")
@@ -146,9 +171,14 @@ def _conda_lock(doc: Document, lock: Lock, data: dict, lines: list[str]) -> None
     lock.covered = tuple(p for p in lock.platforms if p in present)
     row = _row_of(lines, "platforms")
     lock.supported_span = Span.on_line(row, 0, len(lines[row])) if lines else Span.point(0)
-    where = _entries(lines, _row_of(lines, "package"))
+    where = _entries(lines, _row_of(lines, "package", top=True))
+    pythons: set[str] = set()
     for index, entry in enumerate(raw):
-        if not isinstance(entry, dict) or entry.get("manager") != "pip":
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("manager") == "conda" and entry.get("name") == "python":
+            pythons.add(str(entry.get("version") or ""))
+        if entry.get("manager") != "pip":
             continue
         name, version, platform = entry.get("name"), entry.get("version"), entry.get("platform")
         if not isinstance(name, str) or not isinstance(platform, str):
@@ -158,9 +188,10 @@ def _conda_lock(doc: Document, lock: Lock, data: dict, lines: list[str]) -> None
         pkg = _locked(name, version, entry.get("url"), subdir_marker(platform), pos)
         lock.packages.append(pkg)
         doc.dependencies.append(pkg.dependency)
+    return {v for v in pythons if v}
 
 
-def _pixi(doc: Document, lock: Lock, data: dict, lines: list[str]) -> None:
+def _pixi(doc: Document, lock: Lock, data: dict, lines: list[str]) -> set[str]:
     envs = data.get("environments")
     envs = envs if isinstance(envs, dict) else {}
     env = envs.get("default")
@@ -174,14 +205,19 @@ def _pixi(doc: Document, lock: Lock, data: dict, lines: list[str]) -> None:
     lock.supported_span = Span.on_line(row, 0, len(lines[row])) if lines else Span.point(0)
     # which platforms each PyPI file is installed on
     where_used: dict[str, list[str]] = {}
+    pythons: set[str] = set()
     for platform, items in per_platform.items():
         for item in items if isinstance(items, list) else []:
             url = item.get("pypi") if isinstance(item, dict) else None
             if isinstance(url, str):
                 where_used.setdefault(url, []).append(str(platform))
+            conda = item.get("conda") if isinstance(item, dict) else None
+            m = _PY_FILE.match(_basename(conda) or "")
+            if m:
+                pythons.add(f"{m.group(1)}.{m.group(2)}")
     raw = data.get("packages")
     raw = raw if isinstance(raw, list) else []
-    where = _entries(lines, _row_of(lines, "packages"))
+    where = _entries(lines, _row_of(lines, "packages", top=True))
     for index, entry in enumerate(raw):
         if not isinstance(entry, dict) or not isinstance(entry.get("pypi"), str):
             continue
@@ -200,3 +236,4 @@ def _pixi(doc: Document, lock: Lock, data: dict, lines: list[str]) -> None:
             pkg = replace(pkg, requires_python=entry["requires_python"])
         lock.packages.append(pkg)
         doc.dependencies.append(pkg.dependency)
+    return pythons
