@@ -234,3 +234,12 @@ def test_never_on_arm64_and_gone_releases() -> None:
     keras = {str(r.version) for r in pkg("keras").releases}
     assert "2.13.1" in keras and "2.13.0" not in keras and "2.5.0" not in keras
     assert pkg("jax-metal").releases[-1].version == Version("0.1.1")
+
+
+def test_meta_names_the_rules_packages_apart_from_the_wide_list() -> None:
+    from lint_env.snapshot import rules_packages
+
+    core = rules_packages()
+    assert core == {canonicalize_name(n) for n in DEFAULT_PACKAGES}
+    assert core < snapshot_packages() and len(snapshot_packages()) > 5 * len(core)
+    assert "pyyaml" in snapshot_packages() and "pyyaml" not in core

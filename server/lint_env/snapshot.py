@@ -153,3 +153,19 @@ def snapshot_packages(directory: Path | None = None) -> frozenset[str]:
         return frozenset(p.stem for p in d.glob("*.json") if not p.stem.startswith("_"))
     except OSError:
         return frozenset()
+
+
+@cache
+def rules_packages(directory: Path | None = None) -> frozenset[str]:
+    """The packages the rules cover (``rules_packages`` in ``_meta.json``, written by
+    snapshot_refresh from its DEFAULT_PACKAGES); every snapshot package when a snapshot
+    does not say."""
+    d = directory or index_dir()
+    try:
+        meta = json.loads((d / "_meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    names = meta.get("rules_packages") if isinstance(meta, dict) else None
+    if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        return frozenset(names)
+    return snapshot_packages(directory)

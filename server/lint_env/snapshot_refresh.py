@@ -760,6 +760,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "failed": failed,
         "dropped_platforms": list(DROPPED_PLATFORMS),
+        # The packages the rules themselves cover (DEFAULT_PACKAGES): what an import
+        # of an undeclared distribution is reported for by default (IM001); the wider
+        # list only widens what the wheel checks know.
+        "rules_packages": sorted(
+            n
+            for n in (canonicalize_name(d) for d in DEFAULT_PACKAGES)
+            if (out / f"{n}.json").is_file()
+        ),
     }
     try:
         _write_atomic(meta_path, json.dumps(meta, sort_keys=True, indent=1) + "\n")
