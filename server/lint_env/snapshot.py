@@ -155,12 +155,15 @@ def snapshot_packages(directory: Path | None = None) -> frozenset[str]:
         return frozenset()
 
 
-@cache
 def rules_packages(directory: Path | None = None) -> frozenset[str]:
     """The packages the rules cover (``rules_packages`` in ``_meta.json``, written by
     snapshot_refresh from its DEFAULT_PACKAGES); every snapshot package when a snapshot
-    does not say."""
-    d = directory or index_dir()
+    does not say. Cached per folder (a test or a user snapshot may point elsewhere)."""
+    return _rules_packages(directory or index_dir())
+
+
+@cache
+def _rules_packages(d: Path) -> frozenset[str]:
     try:
         meta = json.loads((d / "_meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -168,4 +171,4 @@ def rules_packages(directory: Path | None = None) -> frozenset[str]:
     names = meta.get("rules_packages") if isinstance(meta, dict) else None
     if isinstance(names, list) and all(isinstance(n, str) for n in names):
         return frozenset(names)
-    return snapshot_packages(directory)
+    return snapshot_packages(d)
