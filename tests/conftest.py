@@ -45,6 +45,19 @@ def run_cli(
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_folder(tmp_path_factory):
+    """The suite never reads the developer's cache: a `lint-env update` there (the
+    user-level index snapshot) would change what the rule examples find."""
+    old = os.environ.get("LINT_ENV_CACHE_DIR")
+    os.environ["LINT_ENV_CACHE_DIR"] = str(tmp_path_factory.mktemp("lint-env-cache"))
+    yield
+    if old is None:
+        os.environ.pop("LINT_ENV_CACHE_DIR", None)
+    else:
+        os.environ["LINT_ENV_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def project(tmp_path: Path):
     """`project({"requirements.txt": "..."})` writes files into a fresh folder and returns it."""

@@ -392,3 +392,25 @@ def test_server_cli_usage_errors_are_one_line(tmp_path: Path):
         )  # fmt: skip
         assert proc.returncode == 2
         assert proc.stderr.startswith("lint-env server: ") and proc.stderr.count("\n") == 1
+
+
+def test_fix_all_keeps_only_fixes_that_pass_together(monkeypatch):
+    """fixAll uses --fix's rule (fixes.accept_together): when the chosen fixes fail the
+    re-parse check together, they are tried one by one. A fake verdict stands in for a
+    pair that only fails combined (rare in real files, so the verdict is faked here)."""
+    from lint_env import fixes as core
+    from lint_env.lsp.actions import _together
+    from lint_env.lsp.state import Result, Unit
+
+    a = Fix("a", (TextEdit(Span.on_line(0, 0, 5), "numpy==2.0"),))
+    b = Fix("b", (TextEdit(Span.on_line(1, 0, 6), "pandas==2.2"),))
+
+    def verdict(doc, chosen):
+        return doc.text, ("they fail together" if len(chosen) > 1 else None)
+
+    monkeypatch.setattr(core, "apply_verified", verdict)
+    unit = Unit(uri="file:///p/requirements.txt", path=Path("/p/requirements.txt"))
+    result = Result(0, 0, [], {None: ["numpy", "pandas", ""]}, {}, {})
+    assert _together(unit, result, [a, b]) == [a]
+    monkeypatch.setattr(core, "apply_verified", lambda doc, chosen: (doc.text, None))
+    assert _together(unit, result, [a, b]) == [a, b]

@@ -494,3 +494,42 @@ def test_a_lockfile_declares_what_it_locks(project):
     )
     root = project({"uv.lock": lock, "requirements.txt": "numpy\n", "train.py": "import torch\n"})
     assert _codes(_check(root)) == []
+
+
+def test_a_fact_about_a_package_is_said_once_per_project(project):
+    """AD004 (tensorflow-addons reached end of life) is a fact about the package, not
+    about a line: one finding at the first dependency file (path order), the other
+    declarations as related locations; a notebook cell only when no dependency file
+    declares it. (ageron/handson-ml2 declared it in three places: three findings.)"""
+    import json
+
+    from conftest import run_cli
+
+    nb = {
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [],
+             "source": "%pip install tensorflow-addons\n"},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }  # fmt: skip
+    root = project(
+        {
+            "environment.yml": "name: x\ndependencies:\n  - python=3.10\n  - pip\n"
+            "  - pip:\n    - tensorflow-addons==0.23.0\n",
+            "requirements.txt": "tensorflow-addons~=0.14.0\n",
+            "nlp.ipynb": json.dumps(nb),
+        }
+    )
+    out = json.loads(run_cli("check", root, "--format", "json").stdout)
+    ad = [f for f in out if f["code"] == "AD004"]
+    assert [(Path(f["path"]).name, f["line"]) for f in ad] == [("environment.yml", 6)]
+    assert sorted(Path(r["path"]).name for r in ad[0]["related"]) == ["requirements.txt"]
+    # each file checked on its own (as an editor does) agrees
+    for name in ("requirements.txt", "nlp.ipynb"):
+        alone = json.loads(run_cli("check", root / name, "--format", "json").stdout)
+        assert "AD004" not in {f["code"] for f in alone}, name
+    # with no dependency file declaring it, the notebook says it itself
+    (root / "environment.yml").unlink()
+    (root / "requirements.txt").unlink()
+    out = json.loads(run_cli("check", root, "--format", "json").stdout)
+    assert [Path(f["path"]).name for f in out if f["code"] == "AD004"] == ["nlp.ipynb"]

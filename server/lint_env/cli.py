@@ -25,6 +25,17 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def positive_number(text: str) -> float:
+    """argparse type: a number > 0 (also snapshot_refresh's)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return value
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser. The options of `validate` and `server` come from their own modules,
     imported only when that command runs (keeps pygls off the `check` start path)."""
@@ -64,6 +75,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--diff", action="store_true", help="print the fixes as a diff; change nothing"
     )
     check.add_argument("--config", type=Path, help="pyproject.toml to read [tool.lint-env] from")
+    check.add_argument(
+        "--online",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="look up packages the snapshot does not know on the index in pip's "
+        "configuration (default: [tool.lint-env] online, else off)",
+    )
     check.add_argument("--no-color", action="store_true")
     check.add_argument(
         "--absolute-paths", action="store_true", help="print absolute paths (IDE output filters)"
@@ -79,6 +97,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     explain.add_argument("code")
     explain.add_argument("-v", "--verbose", action="store_true")
+
+    update = sub.add_parser(
+        "update",
+        help="refresh the user-level index snapshot from the index in pip's configuration",
+    )
+    update.add_argument(
+        "packages", nargs="*", metavar="PACKAGE", help="default: every package already known"
+    )
+    update.add_argument("--index-url", help="use this index instead of pip's index-url")
+    update.add_argument("--timeout", type=positive_number, help="seconds per request (default: 15)")
+    update.add_argument("--jobs", type=int, default=8, choices=range(1, 33), metavar="1-32")
+    update.add_argument("-v", "--verbose", action="store_true")
 
     validate = sub.add_parser("validate", help="run the TF/Metal probe in an interpreter")
     server = sub.add_parser("server", help="start the language server (stdio)")
@@ -108,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_rules(args)
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command == "update":
+            from .update import cmd_update
+
+            return cmd_update(args)
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "server":
@@ -212,7 +246,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{missing[0]}: no such file or folder")
     config = _load_config(args, paths)
     project = Project(config.root or Path.cwd(), config)
+    online = config.online if args.online is None else args.online
+    if online:  # never imported, never connecting, when off
+        from .update import look_up_unknown
+
+        for note in look_up_unknown(project):
+            print(f"lint-env: warning: {_printable(note)}", file=sys.stderr)
     result = project.check(paths)
+    _note_data_age(config.max_snapshot_age_days)
     for err in result.errors:
         print(f"lint-env: warning: {_printable(err)}", file=sys.stderr)
     findings = result.findings
@@ -251,6 +292,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     if findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _note_data_age(max_days: int) -> None:
+    """One line on stderr when the index data this run used is older than allowed."""
+    snapshot = sys.modules.get(__package__ + ".snapshot")
+    if snapshot is None:  # nothing was judged from the snapshot
+        return
+    from .update import data_age_note
+
+    note = data_age_note(snapshot.loaded_taken(), max_days)
+    if note:
+        print(f"lint-env: note: {note}", file=sys.stderr)
 
 
 # --- rules / explain ---------------------------------------------------------------------

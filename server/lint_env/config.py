@@ -18,6 +18,9 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 
+DEFAULT_MAX_SNAPSHOT_AGE_DAYS = 90
+
+
 class ConfigError(ValueError):
     """A bad setting: the message names the file (when there is one) and the key."""
 
@@ -32,6 +35,11 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()  # extra gitignore-style patterns
     root: Path | None = None  # the folder of the pyproject.toml the config came from
+    # Look up packages the snapshot does not know on the configured index (`check`
+    # only; the language server never waits on the network). Off by default.
+    online: bool = False
+    # `check` notes on stderr when the index data it used is older than this.
+    max_snapshot_age_days: int = DEFAULT_MAX_SNAPSHOT_AGE_DAYS
 
     def target_objects(self, python: str | None = None) -> list[Target]:
         py = self.python or python
@@ -178,6 +186,8 @@ def config_from_table(table: dict[str, Any], source: Path | None = None) -> Conf
         "per-file-ignores",
         "exclude",
         "extend-exclude",
+        "online",
+        "max-snapshot-age-days",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -210,6 +220,17 @@ def config_from_table(table: dict[str, Any], source: Path | None = None) -> Conf
     )
     if excludes:
         cfg = replace(cfg, exclude=excludes)
+    if "online" in table:
+        if not isinstance(table["online"], bool):
+            raise ConfigError(f"{where}: [tool.lint-env] online must be true or false")
+        cfg = replace(cfg, online=table["online"])
+    if "max-snapshot-age-days" in table:
+        age = table["max-snapshot-age-days"]
+        if isinstance(age, bool) or not isinstance(age, int) or age < 0:
+            raise ConfigError(
+                f"{where}: [tool.lint-env] max-snapshot-age-days must be a whole number >= 0"
+            )
+        cfg = replace(cfg, max_snapshot_age_days=age)
     pfi = table.get("per-file-ignores")
     if pfi is not None:
         if not isinstance(pfi, dict):

@@ -15,7 +15,7 @@ from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
 from .fixcheck import rule_mentions, verified
-from .model import Dependency, Document, Finding, Include, Kind, Problem, Severity
+from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
 from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
@@ -361,6 +361,9 @@ class Engine:
     def check_document(self, doc: Document) -> list[Finding]:
         """The document's findings. An unexpected error while checking one document
         becomes an LE008 finding on it; the other documents are still checked."""
+        from .snapshot import reload_if_changed
+
+        reload_if_changed()  # `lint-env update` ran while the editor's server was up
         try:
             findings = self._check_document(doc)
         except Exception as exc:  # RecursionError, MemoryError and bugs alike
@@ -411,7 +414,7 @@ class Engine:
                 pip_ctx = _pip_section(ctx)
                 found: list[Finding] = []
                 for rule in self.rules:
-                    if rule.kind in ("problem", "runtime"):
+                    if rule.kind in ("problem", "runtime", "summary"):
                         continue
                     if self._applies(rule, target.platform, d):
                         use = ctx
@@ -433,7 +436,9 @@ class Engine:
                     # for every other Python the project supports; the user may pick it
                     found = [_unsafe(f) for f in found]
                 found = self._yield_to_specific(found)
-                return self._one_per_line(found) if d.kind in _CODE_KINDS else found
+                if d.kind in _CODE_KINDS:
+                    return self._one_per_line(found)
+                return self._summarize(d, target, found)
 
             def recheck(d: Document, names, lines, for_target=for_target) -> list[Finding]:
                 problems = [self._problem_finding(d, p) for p in d.problems]
@@ -443,6 +448,55 @@ class Engine:
             # is not offered (fixcheck.py)
             findings.extend(verified(doc, for_target(doc), recheck))
         return self._finish(doc, findings)
+
+    def _summarize(self, doc: Document, target: Target, found: list[Finding]) -> list[Finding]:
+        """Summary rules: when a file has ``min`` or more findings of ``codes`` (CU009: GPU-
+        only packages), they are one problem, said once at the first of them, with each
+        as a related location and the fixes they have as one fix."""
+        for rule in self.rules.of_kind("summary"):
+            if not rule.applies(target.platform, doc.kind):
+                continue
+            if not self.config.enabled(rule.code, doc.path):
+                continue
+            codes = set(rule.params["codes"])
+            members = sorted(
+                (f for f in found if f.code in codes and not is_suppressed(doc, f)),
+                key=lambda f: f.sort_key,
+            )
+            if len(members) < rule.params["min"]:
+                continue
+            taken = {id(f) for f in members}
+            names = [_package_of(doc, f) for f in members]
+            shown = ", ".join(dict.fromkeys(n for n in names if n)) or "GPU-only packages"
+            fixes: tuple[Fix, ...] = ()
+            first = [f.fixes[0] for f in members if f.fixes]
+            if first:
+                fixes = (
+                    Fix(
+                        f"Fix {len(first)} of the {len(members)} lines ({first[0].description}, …)",
+                        tuple(e for fix in first for e in fix.edits),
+                        all(fix.safe for fix in first),
+                    ),
+                )
+            summary = Finding(
+                path=doc.path,
+                span=members[0].span,
+                code=rule.code,
+                name=rule.name,
+                severity=rule.severity,
+                message=rule.format(
+                    count=str(len(members)),
+                    names=_shorten(shown),
+                    target=target.label,
+                    package="",
+                    spec="",
+                    python="",
+                ),
+                fixes=fixes,
+                related=tuple(Related(doc.path, f.span, f"{f.code}: {f.message}") for f in members),
+            )
+            found = [f for f in found if id(f) not in taken] + [summary]
+        return found
 
     def _enabled_here(self, doc: Document, platform: str):
         def enabled(code: str) -> bool:
@@ -541,7 +595,12 @@ class Engine:
             project_declared=declared,
             root=self.root,
             local_module_names=self.local_modules,
+            declaration_documents=self._declaration_documents,
         )
+
+    def _declaration_documents(self) -> list[Document]:
+        """Every dependency file of the project (for facts said once per project)."""
+        return [d.doc for d in self.project_model().declarations]
 
     def _problem_finding(self, doc: Document, problem: Problem) -> Finding:
         rule = self.rules.get(problem.code)
@@ -646,6 +705,19 @@ class Engine:
                 result.append(found.path)
                 todo.append(found.path)
         return result
+
+
+def _package_of(doc: Document, f: Finding) -> str:
+    """The package a finding's span names (as written), for a summary's message."""
+    text = (
+        doc.line_text(f.span)[f.span.col : f.span.end_col] if f.span.line == f.span.end_line else ""
+    )
+    m = re.match(r"\s*(?:-\s*)?([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+    return m.group(1) if m else ""
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(", ", 1)[0] + ", …"
 
 
 def _unsafe(f: Finding) -> Finding:

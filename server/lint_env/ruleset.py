@@ -39,6 +39,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
             "replacement": ((str,), False),
             "fix_marker": ((str,), False),
             "fix_safe": ((bool,), False),
+            "once": ((str,), False),
         },
         frozenset({"replacement"}),
         DEP_FILES,
@@ -141,6 +142,13 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         {"check": ((str,), True)},
         frozenset({"version", "environments", "platforms", "subdir"}),
         (Kind.LOCK,),
+    ),
+    # one finding for a file where many findings of ``codes`` say the same thing (the
+    # engine applies it to the other rules' findings; see engine._summarize)
+    "summary": (
+        {"codes": (_STR_LIST, True), "min": ((int,), True)},
+        frozenset({"count", "names"}),
+        DEP_FILES,
     ),
     "problem": ({}, frozenset(), DEP_FILES + CODE_FILES),
     "runtime": ({}, frozenset(), ()),
@@ -461,6 +469,7 @@ def _check_params(kind: str, params: dict[str, Any], err) -> None:
     for key, allowed in (
         ("which", ("known", "other", "any")),
         ("scope", ("project", "file")),
+        ("once", ("project",)),
     ):
         if key in params and params[key] not in allowed:
             raise err(f"params.{key}", f"must be one of {', '.join(allowed)}")

@@ -1,7 +1,10 @@
 """The index snapshot: release lists and wheel tags of the packages the rules cover.
 
 Read lazily, one package file at a time, from ``rules/index/<name>.json`` (see
-rules/README.md). Written by ``python -m lint_env.snapshot_refresh``.
+rules/README.md; written by ``python -m lint_env.snapshot_refresh``) and from the
+user-level snapshot ``<cache>/index/<name>.json`` (written by ``lint-env update`` and
+``--online`` look-ups, see snapshot_store). Per package the file with the newest
+``taken`` date wins (the user's on a tie); the shipped one is the fallback.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .paths import rules_dir
+from .paths import cache_dir, rules_dir
 
 
 @dataclass(frozen=True)
@@ -61,11 +64,48 @@ def index_dir() -> Path:
     return rules_dir() / "index"
 
 
+def user_index_dir() -> Path:
+    """The user-level snapshot (snapshot_store writes it)."""
+    return cache_dir() / "index"
+
+
+@cache
+def _shipped_taken(directory: Path) -> str:
+    try:
+        meta = json.loads((directory / "_meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    taken = meta.get("taken") if isinstance(meta, dict) else None
+    return taken if isinstance(taken, str) else ""
+
+
 @cache
 def load_package(name: str, directory: Path | None = None) -> PackageIndex | None:
-    """The snapshot of one package, or None when it is not in the snapshot."""
+    """The snapshot of one package, or None when it is not in the snapshot.
+
+    ``directory``: that folder only; default: the user's snapshot and the shipped one,
+    the newer of the two (the shipped file is not read when the user's is at least as
+    new as the shipped snapshot's date)."""
     canon = canonicalize_name(name)
-    path = (directory or index_dir()) / f"{canon}.json"
+    if directory is not None:
+        return _load_file(directory / f"{canon}.json", canon)
+    found = _newest(canon)
+    _LOADED[canon] = found
+    return found
+
+
+def _newest(canon: str) -> PackageIndex | None:
+    user = _load_file(user_index_dir() / f"{canon}.json", canon)
+    shipped_dir = index_dir()
+    if user is not None and user.taken >= _shipped_taken(shipped_dir):
+        return user
+    shipped = _load_file(shipped_dir / f"{canon}.json", canon)
+    if user is None or shipped is None:
+        return shipped or user
+    return user if user.taken >= shipped.taken else shipped
+
+
+def _load_file(path: Path, canon: str) -> PackageIndex | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -147,10 +187,23 @@ def _compact(raw: dict, rows: list) -> list[Release]:
 
 @cache
 def snapshot_packages(directory: Path | None = None) -> frozenset[str]:
-    """Names of every package in the snapshot."""
-    d = directory or index_dir()
+    """Names of every package in the snapshot (``directory``: in that folder only;
+    default: the shipped snapshot and the user's)."""
+    if directory is not None:
+        return _names_in(directory)
+    return _names_in(index_dir()) | _names_in(user_index_dir())
+
+
+@cache
+def shipped_packages() -> frozenset[str]:
+    return _names_in(index_dir())
+
+
+def _names_in(d: Path) -> frozenset[str]:
     try:
-        return frozenset(p.stem for p in d.glob("*.json") if not p.stem.startswith("_"))
+        return frozenset(
+            p.stem for p in d.glob("*.json") if not p.stem.startswith("_") and ".tmp" not in p.name
+        )
     except OSError:
         return frozenset()
 
@@ -172,3 +225,48 @@ def _rules_packages(d: Path) -> frozenset[str]:
     if isinstance(names, list) and all(isinstance(n, str) for n in names):
         return frozenset(names)
     return snapshot_packages(d)
+
+
+def loaded_taken() -> list[str]:
+    """The ``taken`` dates of the packages loaded so far in this process (for the
+    data-age note of ``lint-env check``)."""
+    return sorted({p.taken for p in _LOADED.values() if p is not None and p.taken})
+
+
+_LOADED: dict[str, PackageIndex | None] = {}
+
+
+_USER_STAMP: list[int | None] = []  # the user folder's mtime when last looked at
+
+
+def reload_if_changed() -> bool:
+    """Forget what was read when the user snapshot folder changed since the last call
+    (one stat; a long-running language server sees `lint-env update`). True if so."""
+    try:
+        stamp: int | None = user_index_dir().stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    if not _USER_STAMP:
+        _USER_STAMP.append(stamp)
+        return False
+    if _USER_STAMP[0] == stamp:
+        return False
+    _USER_STAMP[0] = stamp
+    clear_caches()
+    return True
+
+
+def clear_caches() -> None:
+    """Forget what was read (after the user snapshot changed), here and in resolve."""
+    load_package.cache_clear()
+    snapshot_packages.cache_clear()
+    shipped_packages.cache_clear()
+    _shipped_taken.cache_clear()
+    _rules_packages.cache_clear()
+    _LOADED.clear()
+    import sys
+
+    resolve = sys.modules.get(__package__ + ".resolve")
+    for value in vars(resolve).values() if resolve is not None else ():
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()

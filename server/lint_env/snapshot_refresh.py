@@ -10,9 +10,10 @@ page of a PEP 503 / PEP 691 "simple" index and writes ``<out>/<canonical>.json``
 plus ``<out>/_meta.json``.
 
 Which index: ``--index-url`` > ``PIP_INDEX_URL`` > pip's configuration files
-(``install.index-url`` over ``global.index-url``, read with ``pip config list`` in a
-subprocess, so ``PIP_CONFIG_FILE`` is honoured) > pip's own default, asked from pip
-in a subprocess. No host is written in this file or in the snapshot.
+(``install.index-url`` over ``global.index-url``, the files pip reads, with
+``PIP_CONFIG_FILE``: see pipconfig) > pip's own default, asked from pip in a subprocess.
+No host is written in this file or in the snapshot. The HTTP side (proxies, pip's
+``cert``, netrc, retries) is index_client's, shared with ``lint-env update``.
 
 What goes in, per release (one final or pre-release version; files of one version
 are merged):
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import functools
 import gzip
 import json
 import os
@@ -195,22 +197,6 @@ class RefreshError(Exception):
 # --- where the index is -------------------------------------------------------------
 
 
-def _pip_command() -> list[str] | None:
-    """A way to run pip: this interpreter's pip module, else pip on PATH."""
-    try:
-        import importlib.util
-
-        if importlib.util.find_spec("pip") is not None:
-            return [sys.executable, "-m", "pip"]
-    except (ImportError, ValueError):
-        pass
-    for exe in ("pip3", "pip"):
-        path = shutil.which(exe)
-        if path:
-            return [path]
-    return None
-
-
 def _run(cmd: list[str], timeout: float = 60.0) -> str | None:
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
     try:
@@ -263,13 +249,15 @@ def resolve_index_url(flag: str | None) -> tuple[str, str]:
     env = os.environ.get("PIP_INDEX_URL", "").split()
     if env:
         return env[0], "PIP_INDEX_URL"
-    pip = _pip_command()
-    if pip is not None:
-        listing = _run([*pip, "config", "list"])
-        if listing is not None:
-            url = index_url_from_config(parse_pip_config_list(listing))
-            if url:
-                return url, "pip configuration"
+    # pip's files, read as pip reads them (pipconfig; shared with `lint-env update`)
+    from .pipconfig import PipConfigError, read_settings
+
+    try:
+        url = read_settings().index_url
+    except PipConfigError as exc:
+        raise RefreshError(str(exc)) from None
+    if url:
+        return url, "pip configuration"
     # pip's own default, asked from pip so that no host is written here.
     ask = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
     candidates = [[sys.executable, "-c", ask]]
@@ -330,40 +318,31 @@ def _fetch_file(url: str) -> Page:
 
 def fetch_page(url: str, timeout: float, retries: int) -> Page:
     """GET a project page (JSON preferred), retrying transient failures a bounded number
-    of times. Raises RefreshError with a one-line reason."""
+    of times. Raises RefreshError with a one-line reason. The HTTP side (proxies, pip's
+    certificates, netrc) is index_client's, shared with `lint-env update`."""
     if urllib.parse.urlparse(url).scheme == "file":
         return _fetch_file(url)
-    last = "no attempt"
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
-        req = urllib.request.Request(
-            url,
-            headers={"Accept": ACCEPT, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                raw = resp.read()
-                ctype = resp.headers.get("Content-Type", "")
-                body = _decode_body(raw, resp.headers.get("Content-Encoding"))
-                return Page(ctype, body)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                raise RefreshError("not found on the index (HTTP 404)") from None
-            last = f"HTTP {exc.code} {exc.reason}"
-            if exc.code not in (408, 425, 429) and exc.code < 500:
-                raise RefreshError(last) from None
-        except (TimeoutError, OSError) as exc:
-            # URLError is an OSError; a socket timeout surfaces as either.
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-                last = f"timed out after {timeout:g}s"
-            else:
-                last = f"cannot connect: {reason}"
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            last = f"bad response: {exc}"
-    tries = retries + 1
-    raise RefreshError(f"{last} ({tries} attempt{'s' if tries != 1 else ''})")
+    from .index_client import FetchError
+
+    try:
+        resp = _session(timeout).get(url, retries=retries)
+    except FetchError as exc:
+        if not exc.transient:
+            raise RefreshError(str(exc)) from None
+        tries = retries + 1
+        raise RefreshError(f"{exc} ({tries} attempt{'s' if tries != 1 else ''})") from None
+    return Page(resp.content_type, resp.body)
+
+
+@functools.cache
+def _session(timeout: float):
+    from .index_client import FetchError, Session
+    from .pipconfig import PipConfigError, read_settings
+
+    try:
+        return Session(read_settings(), timeout)
+    except (PipConfigError, FetchError) as exc:
+        raise RefreshError(str(exc)) from None
 
 
 # --- parsing project pages ----------------------------------------------------------
@@ -672,17 +651,9 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
-    return value
-
-
 def _arg_parser() -> argparse.ArgumentParser:
+    from .cli import positive_number
+
     p = argparse.ArgumentParser(
         prog=SCRIPT,
         description="Write the index snapshot (rules/index/) from the simple index pip uses.",
@@ -690,7 +661,7 @@ def _arg_parser() -> argparse.ArgumentParser:
     p.add_argument("packages", nargs="*", metavar="PACKAGE", help="default: the rules' list")
     p.add_argument("--out", type=Path, help="output folder (default: the rules' index/)")
     p.add_argument("--index-url", help="simple index URL (default: pip's configured index)")
-    p.add_argument("--timeout", type=_positive, default=30.0, help="seconds per request")
+    p.add_argument("--timeout", type=positive_number, default=30.0, help="seconds per request")
     p.add_argument("--retries", type=int, default=2, choices=range(0, 6), metavar="0-5")
     p.add_argument("--jobs", type=int, default=4, choices=range(1, 17), metavar="1-16")
     p.add_argument("--taken", type=_date, help="the date to record (default: today, UTC)")

@@ -35,6 +35,8 @@ class Context:
     local_module_names: Callable[[], frozenset[str]] = field(default=lambda: frozenset())
     project: Any = None  # a project_model.ProjectView for code files (rules said once per project)
     config_enabled: Callable[[str], bool] = field(default=lambda code: True)  # rule on here?
+    # the project's dependency files (rules that state a fact once per project)
+    declaration_documents: Callable[[], list[Document]] = field(default=lambda: [])
     _index: dict[int, tuple] = field(default_factory=dict, repr=False, compare=False)
     _versions: dict[tuple, list | None] = field(default_factory=dict, repr=False, compare=False)
 

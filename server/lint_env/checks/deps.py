@@ -10,7 +10,7 @@ from functools import lru_cache
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from ..model import Dependency, Finding, Fix, Severity
+from ..model import Dependency, Finding, Fix, Kind, Related, Severity
 from ..resolve import (
     exact_pin,
     file_kind,
@@ -89,13 +89,49 @@ def banned(rule: Rule, ctx: Context) -> Iterator[Finding]:
             dep.build and fnmatch.fnmatchcase(dep.build, p["conda_build"])
         ):
             continue
+        related: tuple[Related, ...] = ()
+        if p.get("once") == "project":
+            places = _declared_places(ctx, patterns, sources)
+            if not _is_first_place(ctx, dep, places):
+                continue  # said once, at the first place that declares it
+            related = tuple(
+                Related(path, span, "also declared here")
+                for path, span in places
+                if (path, span) != (ctx.doc.path, dep.span)
+            )
         yield ctx.finding(
             rule,
             dep.span,
             dep,
             fixes=_banned_fix(rule, ctx, dep),
+            related=related,
             replacement=p.get("replacement", ""),
         )
+
+
+def _declared_places(ctx: Context, patterns: list[str], sources: list[str]) -> list[tuple]:
+    """(path, span) of every declaration of a matching package that applies on the target,
+    in the project's dependency files and in this document, in path order."""
+    docs = {d.path: d for d in ctx.declaration_documents()}
+    docs[ctx.doc.path] = ctx.doc
+    out = []
+    for path in sorted(docs, key=str):
+        for d in docs[path].dependencies:
+            if d.constraint_only or d.source not in sources or not _matches(d.name, patterns):
+                continue
+            if ctx.target.evaluate_marker(d.marker):
+                out.append((path, d.span))
+    return out
+
+
+def _is_first_place(ctx: Context, dep: Dependency, places: list[tuple]) -> bool:
+    """A dependency file states the fact at the first place; a notebook only when no
+    dependency file declares the package (the file is the more useful place to fix)."""
+    if not places:
+        return True
+    if ctx.doc.kind is Kind.NOTEBOOK:
+        return all(path == ctx.doc.path for path, _ in places) and places[0][1] == dep.span
+    return places[0] == (ctx.doc.path, dep.span)
 
 
 def _banned_fix(rule: Rule, ctx: Context, dep: Dependency) -> tuple[Fix | None, ...]:

@@ -175,6 +175,8 @@ def _fix_all(
             ):
                 fixes.append(fix)
                 break  # one fix per finding: the first safe one
+    if not unit.notebook:
+        fixes = _together(unit, result, fixes)
     edits = non_overlapping(fixes)
     if not edits:
         return None
@@ -184,6 +186,21 @@ def _fix_all(
     return types.CodeAction(
         title="lint-env: fix all safe problems", kind=FIX_ALL, edit=make_edit(client)
     )
+
+
+def _together(unit: Unit, result: Result, fixes: list[Fix]) -> list[Fix]:
+    """The fixes that also pass the re-parse check applied together, as `--fix` keeps
+    them (fixes.accept_together): each passed alone, but two may not combine."""
+    from ..fixes import accept_together, select_fixes
+    from ..sources import parse_text
+
+    kind = detect_kind(unit.path, explicit=True)
+    chosen = select_fixes(fixes)
+    if kind is None or kind in (Kind.PYTHON, Kind.NOTEBOOK) or not chosen:
+        return chosen
+    doc = parse_text(unit.path, "\n".join(result.lines.get(None, [])), kind)
+    _, accepted, _ = accept_together(doc, chosen)
+    return accepted
 
 
 def _comment_is_harmless(unit: Unit, rows: list[str], edit: TextEdit) -> bool:
