@@ -13,8 +13,9 @@ import re
 
 import pytest
 from lint_env.snapshot import PackageIndex, Release, index_dir, load_package, snapshot_packages
-from lint_env.snapshot_refresh import DEFAULT_PACKAGES
+from lint_env.snapshot_refresh import DEFAULT_PACKAGES, default_packages
 from lint_env.target import Target
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -71,6 +72,26 @@ def test_meta_lists_every_package_file_and_a_date() -> None:
 
 def test_every_default_package_is_in_the_snapshot() -> None:
     assert {canonicalize_name(n) for n in DEFAULT_PACKAGES} <= snapshot_packages()
+    wide = default_packages()
+    assert {canonicalize_name(n) for n in wide} <= snapshot_packages()
+    # the wide list: what ML projects pin and what those install
+    assert {
+        "transformers",
+        "diffusers",
+        "safetensors",
+        "einops",
+        "omegaconf",
+        "huggingface-hub",
+    } <= set(wide)
+
+
+def _spec(text: str) -> SpecifierSet | None:
+    """A written requires-python; an invalid one (the index has some, e.g. '>3.4.*') is
+    no constraint, as pip treats it."""
+    try:
+        return SpecifierSet(text) if text else None
+    except InvalidSpecifier:
+        return None
 
 
 @pytest.mark.parametrize("name", sorted(snapshot_packages()))
@@ -79,13 +100,26 @@ def test_every_file_loads(name: str) -> None:
     p = pkg(name)
     assert p.name == name == raw["name"]
     dt.date.fromisoformat(p.taken)
+    # the compact encoding (snapshot_refresh.render_package): a tag table and one row
+    # [version, flags, requires_python, [tag indices]] per release
+    assert raw["format"] == 2
+    tags = raw["tags"]
+    assert tags == sorted(set(tags))
     # nothing the loader skips: every release and every wheel tag parses
     assert len(p.releases) == len(raw["releases"]) > 0
-    assert sum(len(r.wheels) for r in p.releases) == sum(len(r["wheels"]) for r in raw["releases"])
+    for row, release in zip(raw["releases"], p.releases, strict=True):
+        assert [f"{w.python}-{w.abi}-{w.platform}" for w in release.wheels] == [
+            tags[i] for i in row[3]
+        ]
+        assert release.sdist == ("s" in row[1]) and release.yanked == ("y" in row[1])
+        assert release.requires_python == _spec(row[2])
+    used = {i for row in raw["releases"] for i in row[3]}
+    assert used == set(range(len(tags)))  # the table holds no unused tag
     versions = [r.version for r in p.releases]
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
-    assert [Version(r["version"]) for r in raw["releases"]] == versions  # written sorted
-    assert all(r.wheels or r.sdist for r in p.releases)
+    assert [Version(r[0]) for r in raw["releases"]] == versions  # written sorted
+    # a release may have neither: its only wheels were for platforms no target installs
+    # (pywinpty's win32-only releases), so nothing installs on any target
 
 
 def test_snapshot_is_compact_and_names_no_host() -> None:
@@ -155,7 +189,7 @@ def test_torch_arm64_from_1_8_0() -> None:
     assert first_final_with_wheel("torch", ARM, "3.12") == Version("2.2.0")
     assert not has_wheel(rel("torchvision", "0.10.1"), ARM)
     assert not has_wheel(rel("torchaudio", "0.10.0"), ARM)
-    assert pkg("torchaudio").releases[-1].version == Version("2.11.0")
+    assert pkg("torchaudio").releases[-1].version == Version("2.11.1")  # taken 2026-12-02
 
 
 def test_first_arm64_wheels_of_the_scientific_stack() -> None:
@@ -200,3 +234,12 @@ def test_never_on_arm64_and_gone_releases() -> None:
     keras = {str(r.version) for r in pkg("keras").releases}
     assert "2.13.1" in keras and "2.13.0" not in keras and "2.5.0" not in keras
     assert pkg("jax-metal").releases[-1].version == Version("0.1.1")
+
+
+def test_meta_names_the_rules_packages_apart_from_the_wide_list() -> None:
+    from lint_env.snapshot import rules_packages
+
+    core = rules_packages()
+    assert core == {canonicalize_name(n) for n in DEFAULT_PACKAGES}
+    assert core < snapshot_packages() and len(snapshot_packages()) > 5 * len(core)
+    assert "pyyaml" in snapshot_packages() and "pyyaml" not in core

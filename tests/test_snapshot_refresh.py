@@ -192,7 +192,26 @@ def run_script(
 
 
 def read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A written file; a package file in the compact encoding (``"format": 2``: a tag
+    table and rows ``[version, flags, requires_python, [tag indices]]``) is expanded to
+    one object per release, the form the expectations below are written in."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if raw.get("format") != 2:
+        return raw
+    assert raw["tags"] == sorted(set(raw["tags"]))  # each tag once, sorted
+    tags = raw.pop("tags")
+    del raw["format"]
+    raw["releases"] = [
+        {
+            "version": version,
+            "yanked": "y" in flags,
+            "requires_python": rp or None,
+            "sdist": "s" in flags,
+            "wheels": [tags[i] for i in indices],
+        }
+        for version, flags, rp, indices in raw["releases"]
+    ]
+    return raw
 
 
 def assert_snapshot(out: Path) -> None:
@@ -222,9 +241,10 @@ def test_json_and_html_pages_with_index_url(index: Index, tmp_path: Path, clean_
     lines = done.stderr.splitlines()
     assert any("jsonpkg: 6 releases (json" in line for line in lines)
     assert any("html-pkg: 5 releases (html" in line for line in lines)
-    # one release per line, sorted keys, and no host written into the snapshot
+    # one tag and one release per line, and no host written into the snapshot
     text = (out / "jsonpkg.json").read_text(encoding="utf-8")
-    assert len(text.splitlines()) == len(EXPECTED_JSONPKG) + 6
+    tags = {t for r in EXPECTED_JSONPKG for t in r["wheels"]}
+    assert len(text.splitlines()) == len(EXPECTED_JSONPKG) + len(tags) + 9
     assert "127.0.0.1" not in text
     assert "127.0.0.1" not in (out / "_meta.json").read_text(encoding="utf-8")
 

@@ -236,8 +236,25 @@ def _pipconf(env: dict[str, str], text: str) -> None:
 
 
 def _user_file(env: dict[str, str], name: str) -> dict:
+    """A user snapshot file; the compact encoding (``"format": 2``, a tag table and rows
+    ``[version, flags, requires_python, [tag indices]]``) expanded to one object per
+    release, the form the expectations here are written in."""
     path = Path(env["LINT_ENV_CACHE_DIR"]) / "index" / f"{name}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if raw.get("format") == 2:
+        tags = raw.pop("tags")
+        del raw["format"]
+        raw["releases"] = [
+            {
+                "version": version,
+                "yanked": "y" in flags,
+                "requires_python": rp or None,
+                "sdist": "s" in flags,
+                "wheels": [tags[i] for i in indices],
+            }
+            for version, flags, rp, indices in raw["releases"]
+        ]
+    return raw
 
 
 LINUX_ONLY = [

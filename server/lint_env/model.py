@@ -209,11 +209,13 @@ class Lock:
     ``edges`` from the ``root`` packages (uv, old Poetry) or each has its own marker
     (pylock, Poetry >= 2.0)."""
 
-    format: str  # "uv" | "poetry" | "pylock"
+    format: str  # "uv" | "poetry" | "pylock" | "pdm" | "conda-lock" | "pixi"
     packages: list[LockedPackage] = field(default_factory=list)
     graph: bool = False
     supported_markers: tuple[str, ...] = ()  # uv: the environments the lock is for
-    supported_span: Span | None = None
+    supported_span: Span | None = None  # also the line of a conda lock's platforms
+    platforms: tuple[str, ...] = ()  # conda-lock/pixi: the conda subdirs it names
+    covered: tuple[str, ...] = ()  # ... and those it has packages for
 
 
 @dataclass

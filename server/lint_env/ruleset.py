@@ -138,7 +138,11 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
         frozenset({"module", "files"}),
         CODE_FILES,
     ),
-    "lock": ({"check": ((str,), True)}, frozenset({"version", "environments"}), (Kind.LOCK,)),
+    "lock": (
+        {"check": ((str,), True)},
+        frozenset({"version", "environments", "platforms", "subdir"}),
+        (Kind.LOCK,),
+    ),
     # one finding for a file where many findings of ``codes`` say the same thing (the
     # engine applies it to the other rules' findings; see engine._summarize)
     "summary": (
@@ -158,7 +162,7 @@ CONDA_CHECKS = (
     "prefix",
     "first-build",
 )
-LOCK_CHECKS = ("no-file", "source-build", "environments")
+LOCK_CHECKS = ("no-file", "source-build", "environments", "platforms", "manifest-platforms")
 
 
 class RuleError(ValueError):

@@ -112,18 +112,32 @@ def _load_file(path: Path, canon: str) -> PackageIndex | None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("releases", []), list):
         return None
+    rows = raw.get("releases", [])
+    releases = _compact(raw, rows) if raw.get("format") == 2 else _objects(rows)
+    releases.sort(key=lambda r: r.version)
+    pure = raw.get("pure_python")
+    if not isinstance(pure, bool):
+        pure = _derive_pure(releases)
+    return PackageIndex(canon, str(raw.get("taken", "")), tuple(releases), pure)
+
+
+def _rp(text: object) -> SpecifierSet | None:
+    try:
+        return SpecifierSet(text) if isinstance(text, str) and text else None
+    except InvalidSpecifier:
+        return None
+
+
+def _objects(rows: list) -> list[Release]:
+    """The first encoding: one object per release with its tags written out."""
     releases = []
-    for r in raw.get("releases", []):
+    for r in rows:
         if not isinstance(r, dict):
             continue
         try:
             version = Version(r["version"])
         except (InvalidVersion, KeyError, TypeError):
             continue
-        try:
-            rp = SpecifierSet(r["requires_python"]) if r.get("requires_python") else None
-        except (InvalidSpecifier, TypeError):
-            rp = None
         wheels = []
         tags = r.get("wheels", [])
         for tag in tags if isinstance(tags, list) else []:
@@ -131,14 +145,44 @@ def _load_file(path: Path, canon: str) -> PackageIndex | None:
                 wheels.append(Wheel.parse(tag))
             except (ValueError, AttributeError):
                 continue
+        rp = _rp(r.get("requires_python"))
         releases.append(
             Release(version, bool(r.get("yanked")), rp, bool(r.get("sdist")), tuple(wheels))
         )
-    releases.sort(key=lambda r: r.version)
-    pure = raw.get("pure_python")
-    if not isinstance(pure, bool):
-        pure = _derive_pure(releases)
-    return PackageIndex(canon, str(raw.get("taken", "")), tuple(releases), pure)
+    return releases
+
+
+def _compact(raw: dict, rows: list) -> list[Release]:
+    """``"format": 2``: a ``tags`` table and rows ``[version, flags, requires_python,
+    [tag indices]]`` (see snapshot_refresh.render_package)."""
+    table: list[Wheel | None] = []
+    tags = raw.get("tags")
+    for tag in tags if isinstance(tags, list) else []:
+        try:
+            table.append(Wheel.parse(tag))
+        except (ValueError, AttributeError):
+            table.append(None)
+    specs: dict[str, SpecifierSet | None] = {}  # requires-python values repeat
+    releases = []
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 4:
+            continue
+        version_text, flags, rp, indices = row
+        try:
+            version = Version(version_text)
+        except (InvalidVersion, TypeError):
+            continue
+        flags = flags if isinstance(flags, str) else ""
+        key = rp if isinstance(rp, str) else ""
+        if key not in specs:
+            specs[key] = _rp(key)
+        wheels = tuple(
+            w
+            for i in (indices if isinstance(indices, list) else [])
+            if isinstance(i, int) and 0 <= i < len(table) and (w := table[i]) is not None
+        )
+        releases.append(Release(version, "y" in flags, specs[key], "s" in flags, wheels))
+    return releases
 
 
 @cache
@@ -162,6 +206,25 @@ def _names_in(d: Path) -> frozenset[str]:
         )
     except OSError:
         return frozenset()
+
+
+def rules_packages(directory: Path | None = None) -> frozenset[str]:
+    """The packages the rules cover (``rules_packages`` in ``_meta.json``, written by
+    snapshot_refresh from its DEFAULT_PACKAGES); every snapshot package when a snapshot
+    does not say. Cached per folder (a test or a user snapshot may point elsewhere)."""
+    return _rules_packages(directory or index_dir())
+
+
+@cache
+def _rules_packages(d: Path) -> frozenset[str]:
+    try:
+        meta = json.loads((d / "_meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    names = meta.get("rules_packages") if isinstance(meta, dict) else None
+    if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        return frozenset(names)
+    return snapshot_packages(d)
 
 
 def loaded_taken() -> list[str]:
@@ -199,6 +262,7 @@ def clear_caches() -> None:
     snapshot_packages.cache_clear()
     shipped_packages.cache_clear()
     _shipped_taken.cache_clear()
+    _rules_packages.cache_clear()
     _LOADED.clear()
     import sys
 

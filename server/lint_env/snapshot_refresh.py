@@ -3,9 +3,11 @@
     python -m lint_env.snapshot_refresh [--out DIR] [--index-url URL] [--timeout S]
                                         [--retries N] [--taken YYYY-MM-DD] [PACKAGES...]
 
-For each package (the rules' list below, or the names given) it reads the project
+For each package (the rules' list below and ``data/snapshot_packages.txt``, or the
+names given) it reads the project
 page of a PEP 503 / PEP 691 "simple" index and writes ``<out>/<canonical>.json``
-(see rules/README.md, "The index snapshot") plus ``<out>/_meta.json``.
+(see rules/README.md, "The index snapshot"; compact encoding, :func:`render_package`)
+plus ``<out>/_meta.json``.
 
 Which index: ``--index-url`` > ``PIP_INDEX_URL`` > pip's configuration files
 (``install.index-url`` over ``global.index-url``, the files pip reads, with
@@ -146,6 +148,19 @@ DEFAULT_PACKAGES: tuple[str, ...] = (
     "dlib",
     "tbb",
 )
+
+
+def default_packages() -> tuple[str, ...]:
+    """The rules' list, then the wider list the shipped snapshot holds
+    (``data/snapshot_packages.txt``: the names ML projects pin and what they install)."""
+    path = Path(__file__).parent / "data" / "snapshot_packages.txt"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    more = (ln.split("#", 1)[0].strip() for ln in text.splitlines())
+    return tuple(dict.fromkeys([*DEFAULT_PACKAGES, *(n for n in more if n)]))
+
 
 # Platform tags (one part of a possibly compressed set) that no lint-env target
 # (macos-arm64, macos-x86_64, linux-x86_64, linux-aarch64, windows-x86_64) installs.
@@ -562,14 +577,28 @@ def build_releases(name: str, files: Iterable[IndexFile]) -> list[dict[str, obje
 
 
 def render_package(name: str, taken: str, releases: Sequence[dict[str, object]]) -> str:
-    """Sorted keys, one release per line."""
+    """The compact encoding (``"format": 2``): every distinct wheel tag once, in a sorted
+    ``tags`` table, and one release per line as ``[version, flags, requires_python,
+    [tag indices]]`` (flags: ``s`` an sdist exists, ``y`` yanked; ``""`` for no
+    requires-python). Tags repeat across releases, so this is a fifth of the size of a
+    release-per-object encoding; it stays line-oriented text for reviewable diffs."""
 
     def dump(obj: object) -> str:
-        return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
-    lines = ["{", f'"name": {dump(name)},', '"releases": [']
-    lines += [dump(r) + ("," if i < len(releases) - 1 else "") for i, r in enumerate(releases)]
-    lines += ["],", f'"taken": {dump(taken)}', "}"]
+    tags = sorted({str(t) for r in releases for t in r.get("wheels", [])})  # type: ignore[union-attr]
+    index = {t: i for i, t in enumerate(tags)}
+    rows = []
+    for r in releases:
+        flags = ("s" if r.get("sdist") else "") + ("y" if r.get("yanked") else "")
+        wheels = sorted(index[str(t)] for t in r.get("wheels", []))  # type: ignore[union-attr]
+        rows.append([str(r["version"]), flags, r.get("requires_python") or "", wheels])
+
+    def block(items: list) -> list[str]:
+        return [dump(x) + ("," if i < len(items) - 1 else "") for i, x in enumerate(items)]
+
+    lines = ["{", f'"name":{dump(name)},', '"format":2,', f'"taken":{dump(taken)},']
+    lines += ['"tags":[', *block(tags), "],", '"releases":[', *block(rows), "]", "}"]
     return "\n".join(lines) + "\n"
 
 
@@ -643,7 +672,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arg_parser().parse_args(argv)
     from packaging.utils import canonicalize_name
 
-    names = list(dict.fromkeys(canonicalize_name(n) for n in (args.packages or DEFAULT_PACKAGES)))
+    names = list(dict.fromkeys(canonicalize_name(n) for n in (args.packages or default_packages())))
     bad = [n for n in names if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", n)]
     if bad:
         print(f"error: not a package name: {', '.join(bad)}", file=sys.stderr)
@@ -702,6 +731,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "failed": failed,
         "dropped_platforms": list(DROPPED_PLATFORMS),
+        # The packages the rules themselves cover (DEFAULT_PACKAGES): what an import
+        # of an undeclared distribution is reported for by default (IM001); the wider
+        # list only widens what the wheel checks know.
+        "rules_packages": sorted(
+            n
+            for n in (canonicalize_name(d) for d in DEFAULT_PACKAGES)
+            if (out / f"{n}.json").is_file()
+        ),
     }
     try:
         _write_atomic(meta_path, json.dumps(meta, sort_keys=True, indent=1) + "\n")

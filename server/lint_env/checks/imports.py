@@ -37,17 +37,18 @@ _KERNEL = frozenset({"IPython", "ipykernel"})
 
 
 def known_distributions(ctx: Context) -> frozenset[str]:
-    """Distributions lint-env can check: every package of the index snapshot and every
-    package a rule of the database names."""
+    """Distributions lint-env checks for their own sake: the packages the rules cover in
+    the index snapshot (not its whole ML closure: an undeclared ``yaml`` import is not
+    worth a default warning) and every package a rule of the database names."""
     view = ctx.project
     hit = view.memo.get("known") if view is not None else None
     if hit is not None:
         return hit  # type: ignore[return-value]
     from ..import_map import canonical
     from ..ruleset import load_ruleset
-    from ..snapshot import snapshot_packages
+    from ..snapshot import rules_packages
 
-    names = set(snapshot_packages())
+    names = set(rules_packages())
     for rule in load_ruleset():
         p = rule.params
         for key in ("packages", "a", "needs"):

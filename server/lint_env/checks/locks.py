@@ -6,7 +6,12 @@ the lock itself lists (not from the index snapshot).
 - ``check = "source-build"``: the same, but the lock has its sdist: it is built from
   source on the target (a compiler and the library's native build dependencies).
 - ``check = "environments"``: the lock is restricted to environments (uv
-  ``supported-markers``, pylock ``environments``) none of which is the target.
+  ``supported-markers``, pylock ``environments``, pdm ``[[metadata.targets]]``
+  platforms) none of which is the target.
+- ``check = "platforms"``: a conda-lock/pixi lock has no packages for the target's
+  conda subdir.
+- ``check = "manifest-platforms"``: a pixi manifest's ``platforms`` lack the target's
+  conda subdir (pixi.toml, or ``[tool.pixi.*]`` in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -39,17 +44,32 @@ def loads_on(pkg: LockedPackage, ctx: Context) -> bool:
     return False
 
 
+def _excludes(lk, ctx: Context) -> bool:
+    return bool(lk.supported_markers) and not any(
+        ctx.target.evaluate_marker(m) for m in lk.supported_markers
+    )
+
+
 def lock(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    if rule.params["check"] == "manifest-platforms":
+        yield from _manifest_platforms(rule, ctx)
+        return
     lk = ctx.doc.lock
     if lk is None:
         return
+    if rule.params["check"] == "platforms":
+        subdir = ctx.target.conda_subdir
+        if lk.platforms and subdir not in lk.covered:
+            span = lk.supported_span or Span.point(0)
+            yield ctx.finding(rule, span, platforms=", ".join(lk.covered) or "none", subdir=subdir)
+        return
     if rule.params["check"] == "environments":
-        if lk.supported_markers and not any(
-            ctx.target.evaluate_marker(m) for m in lk.supported_markers
-        ):
+        if _excludes(lk, ctx):
             span = lk.supported_span or Span.point(0)
             yield ctx.finding(rule, span, environments=" or ".join(lk.supported_markers))
         return
+    if _excludes(lk, ctx):
+        return  # one problem, one finding: LK003 says the lock is not for this target
     source_build = rule.params["check"] == "source-build"
     locked = {id(p.dependency): p for p in lk.packages}
     for pkg in (locked[id(d)] for d in ctx.own if id(d) in locked):  # installed on the target
@@ -57,3 +77,15 @@ def lock(rule: Rule, ctx: Context) -> Iterator[Finding]:
             continue  # sdist-only packages build anywhere; direct sources are as written
         if not loads_on(pkg, ctx):
             yield ctx.finding(rule, pkg.dependency.span, pkg.dependency, version=pkg.version)
+
+
+def _manifest_platforms(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    """A pixi manifest's ``platforms`` without the target's conda subdir."""
+    subdir = ctx.target.conda_subdir
+    for st in ctx.doc.settings:
+        if st.key == "pixi-platforms":
+            names = [p for p in st.value.split(",") if p]
+            if subdir not in names:
+                yield ctx.finding(
+                    rule, st.span, platforms=", ".join(names) or "none", subdir=subdir
+                )

@@ -40,8 +40,12 @@ def detect_kind(path: Path, explicit: bool = False) -> Kind | None:
     name = path.name.lower()
     if name == "pyproject.toml":
         return Kind.PYPROJECT
-    if name in ("uv.lock", "poetry.lock") or (
+    if name in ("uv.lock", "poetry.lock", "pdm.lock", "pixi.lock", "pixi.toml") or (
         name.startswith("pylock.") and name.endswith(".toml")
+    ):
+        return Kind.LOCK
+    if name in ("conda-lock.yml", "conda-lock.yaml") or name.endswith(
+        (".conda-lock.yml", ".conda-lock.yaml")
     ):
         return Kind.LOCK
     if name.endswith(".py") or name.endswith(".pyi"):

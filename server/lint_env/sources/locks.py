@@ -1,4 +1,6 @@
-"""Lock files: ``uv.lock``, ``poetry.lock`` and ``pylock.toml`` (PEP 751).
+"""Lock files: ``uv.lock``, ``poetry.lock``, ``pylock.toml`` (PEP 751) and ``pdm.lock``;
+the YAML locks (``conda-lock.yml``, ``pixi.lock``) are read by :mod:`.conda_locks`, and a
+``pixi.toml`` manifest gives only its ``platforms``.
 
 A lock lists every distribution a resolver chose, with the exact version and the files
 (wheels, sdist) it may be installed from, so for these packages lint-env does not need
@@ -15,7 +17,11 @@ the entry's ``name = ...`` line) and a :class:`~lint_env.model.LockedPackage` in
   markers only on edges, and their roots (the pyproject's dependencies) are not in the
   lock, so there every package counts as installed whose incoming edges do not all
   exclude the target;
-- pylock: each package's ``marker``.
+- pylock: each package's ``marker``;
+- pdm: each package's ``marker`` with the ``inherit_metadata`` strategy (PDM's default
+  since 2.11); older locks carry markers only on ``dependencies`` strings, judged as old
+  Poetry locks are. ``[[metadata.targets]]`` with a ``platform`` restrict the lock as
+  uv's ``supported-markers`` do.
 
 tomllib gives values without positions; generated locks write one ``[[package]]`` header
 and then ``name = "..."`` / ``version = "..."`` lines, which a line scan finds.
@@ -56,12 +62,23 @@ _KEY_STR = re.compile(r"""^(\s*)(name|version)\s*=\s*(["'])(.*?)\3""")
 
 
 def lock_format(path: Path) -> str | None:
-    """ "uv" | "poetry" | "pylock" by file name; None for other files."""
+    """ "uv" | "poetry" | "pylock" | "pdm" | "conda-lock" | "pixi" | "pixi-manifest" by
+    file name; None for other files."""
     name = path.name.lower()
     if name == "uv.lock":
         return "uv"
     if name == "poetry.lock":
         return "poetry"
+    if name == "pdm.lock":
+        return "pdm"
+    if name == "pixi.lock":
+        return "pixi"
+    if name == "pixi.toml":
+        return "pixi-manifest"
+    if name in ("conda-lock.yml", "conda-lock.yaml") or name.endswith(
+        (".conda-lock.yml", ".conda-lock.yaml")
+    ):
+        return "conda-lock"
     if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
         return "pylock"
     return None
@@ -72,14 +89,21 @@ def _canonical(name: str) -> str:
 
 
 def parse_lock(path: Path, text: str) -> Document:
+    fmt = lock_format(path) or "uv"
+    if fmt in ("conda-lock", "pixi"):
+        from .conda_locks import parse_yaml_lock
+
+        return parse_yaml_lock(path, text, fmt)
     lines = split_lines(text)
     doc = Document(path=path, kind=Kind.LOCK, text=text, lines=lines)
-    fmt = lock_format(path) or "uv"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = max(getattr(exc, "lineno", 1) - 1, 0)
         doc.problems.append(Problem(Span.point(line), f"invalid TOML in lock file: {exc}"))
+        return doc
+    if fmt == "pixi-manifest":
+        pixi_platforms(doc, data)
         return doc
     raw = data.get("packages" if fmt == "pylock" else "package", [])
     if not isinstance(raw, list):
@@ -87,11 +111,15 @@ def parse_lock(path: Path, text: str) -> Document:
     where = _entry_lines(lines)
     lock = Lock(format=fmt, graph=fmt == "uv")
     rp = data.get("requires-python")
+    meta = data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     if fmt == "poetry":
-        meta = data.get("metadata")
-        meta = meta if isinstance(meta, dict) else {}
         rp = meta.get("python-versions")
         lock.graph = not any(isinstance(p, dict) and "markers" in p for p in raw)
+    elif fmt == "pdm":
+        strategy = meta.get("strategy")
+        lock.graph = not (isinstance(strategy, list) and "inherit_metadata" in strategy)
+        rp = _pdm_targets(doc, lock, meta, lines)
     for index, entry in enumerate(raw):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             continue
@@ -168,7 +196,10 @@ def _package(fmt: str, entry: dict[str, Any], spans: dict) -> LockedPackage | No
         marker = entry.get("marker") if isinstance(entry.get("marker"), str) else None
     elif fmt == "poetry":
         marker = _poetry_markers(entry.get("markers"))
+    elif fmt == "pdm":
+        marker = entry.get("marker") if isinstance(entry.get("marker"), str) else None
     rp = entry.get("requires-python") or entry.get("python-versions")
+    rp = rp or entry.get("requires_python")
     rp = rp if isinstance(rp, str) and rp.strip() not in ("", "*") else None
     if fmt == "poetry" and rp:
         rp = _python_spec(rp)
@@ -195,14 +226,18 @@ def _files(fmt: str, entry: dict[str, Any]) -> tuple[tuple[str, ...], bool, bool
     wheels: list[str] = []
     sdist = False
     direct = False
-    if fmt == "poetry":
-        for f in entry.get("files") or []:
-            name = f.get("file") if isinstance(f, dict) else None
+    if fmt in ("poetry", "pdm"):
+        files = entry.get("files")
+        for f in files if isinstance(files, list) else []:
+            name = (f.get("file") or _basename(f.get("url"))) if isinstance(f, dict) else None
             if isinstance(name, str):
                 if name.endswith(".whl"):
                     wheels.append(name)
                 else:
                     sdist = True
+        if fmt == "pdm":  # a path, URL or VCS requirement is installed as written
+            direct = any(k in entry for k in ("path", "url", "git", "hg", "svn", "bzr"))
+            return tuple(wheels), sdist, direct
         src = entry.get("source")
         direct = isinstance(src, dict) and src.get("type") in ("git", "directory", "file", "url")
         return tuple(wheels), sdist, direct
@@ -250,12 +285,123 @@ def _edges(fmt: str, entry: dict[str, Any]) -> Iterable[LockEdge]:
                 edge = _edge(raw)
                 if edge is not None:
                     yield edge
+    elif fmt == "pdm":
+        deps = entry.get("dependencies")
+        for text in deps if isinstance(deps, list) else []:
+            edge = _requirement_edge(text)
+            if edge is not None:
+                yield edge
     elif fmt == "poetry":
         deps = entry.get("dependencies")
         for name, value in (deps if isinstance(deps, dict) else {}).items():
             for one in value if isinstance(value, list) else [value]:
                 marker = one.get("markers") if isinstance(one, dict) else None
                 yield LockEdge(_canonical(name), marker=marker if isinstance(marker, str) else None)
+
+
+def _requirement_edge(text: Any) -> LockEdge | None:
+    """A PEP 508 string (pdm ``dependencies``) as an edge; None when unreadable."""
+    if not isinstance(text, str):
+        return None
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        return None
+    marker = str(req.marker) if req.marker is not None else None
+    return LockEdge(_canonical(req.name), marker=marker, extras=tuple(sorted(req.extras)))
+
+
+# pdm platform names (dep_logic's Platform.parse, which PDM's `lock --platform` uses):
+# the OS part -> sys_platform; arm64/aarch64/x86_64/amd64 -> platform_machine per OS
+_PDM_OS = {"linux": "linux", "manylinux": "linux", "macos": "darwin", "windows": "win32"}
+_PDM_ALIASES = {
+    "linux": ("linux", "x86_64"),
+    "windows": ("win32", "x86_64"),
+    "macos": ("darwin", "arm64"),
+    "macos_arm64": ("darwin", "arm64"),
+    "macos_x86_64": ("darwin", "x86_64"),
+}
+
+
+def platform_marker(sys_platform: str, machine: str) -> str:
+    """The marker that holds on one OS and CPU (machine names as each OS reports them:
+    arm64 on macOS, aarch64 on Linux, AMD64 on Windows)."""
+    m = machine.lower()
+    if m in ("arm64", "aarch64"):
+        m = "arm64" if sys_platform in ("darwin", "win32") else "aarch64"
+        if sys_platform == "win32":
+            m = "ARM64"
+    elif m in ("x86_64", "amd64", "64"):
+        m = "AMD64" if sys_platform == "win32" else "x86_64"
+    return f"sys_platform == '{sys_platform}' and platform_machine == '{m}'"
+
+
+def _pdm_platform_marker(name: str) -> str | None:
+    """A pdm target ``platform`` as a marker; None for platforms no lint-env target is
+    (musllinux/alpine: a different C library) or unreadable names."""
+    if name in _PDM_ALIASES:
+        return platform_marker(*_PDM_ALIASES[name])
+    head, _, rest = name.partition("_")
+    if head not in _PDM_OS:
+        return None
+    arch = rest.rsplit("_", 1)[-1] if head in ("manylinux", "macos") else rest
+    if head in ("manylinux", "macos") and rest.count("_") >= 2:
+        arch = rest.split("_", 2)[2]  # manylinux_2_28_x86_64 -> x86_64
+    return platform_marker(_PDM_OS[head], arch) if arch else None
+
+
+def _pdm_targets(doc: Document, lock: Lock, meta: dict, lines: list[str]) -> str | None:
+    """``[[metadata.targets]]``: the lock's platforms (as supported markers, when every
+    target names one) and its Python range (when there is one target)."""
+    targets = meta.get("targets")
+    targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
+    if targets and all(isinstance(t.get("platform"), str) for t in targets):
+        markers = [_pdm_platform_marker(t["platform"]) for t in targets]
+        lock.supported_markers = tuple(m for m in markers if m)
+        row = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("platform")), 0)
+        lock.supported_span = Span.on_line(row, 0, len(lines[row]))
+    rps = {t.get("requires_python") for t in targets if isinstance(t.get("requires_python"), str)}
+    if len(rps) == 1:
+        return rps.pop()
+    rp = meta.get("requires_python")  # locks before lock_version 4.5
+    return rp if isinstance(rp, str) else None
+
+
+def pixi_platforms(doc: Document, data: dict) -> None:
+    """``platforms`` of a pixi manifest (``[workspace]``/``[project]`` in pixi.toml,
+    ``[tool.pixi.workspace|project]`` in pyproject.toml) as a ``pixi-platforms`` setting
+    on its line."""
+    tables = [data.get("workspace"), data.get("project")]
+    tool = data.get("tool")
+    pixi = tool.get("pixi") if isinstance(tool, dict) else None
+    if isinstance(pixi, dict):
+        tables += [pixi.get("workspace"), pixi.get("project")]
+    for table in tables:
+        value = table.get("platforms") if isinstance(table, dict) else None
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            row = _platforms_row(doc.lines, pixi is not None)
+            span = Span.on_line(row, 0, len(doc.lines[row])) if doc.lines else Span.point(0)
+            doc.settings.append(Setting("pixi-platforms", ",".join(value), span))
+            return
+
+
+def _platforms_row(lines: list[str], in_tool: bool) -> int:
+    """The ``platforms = [...]`` line under the pixi workspace/project table."""
+    heads = (
+        ("[tool.pixi.workspace]", "[tool.pixi.project]")
+        if in_tool
+        else ("[workspace]", "[project]")
+    )
+    inside = False
+    for row, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped.split("#", 1)[0].strip() in heads
+        elif inside and stripped.startswith("platforms") and "=" in stripped:
+            return row
+    return 0
 
 
 def _extras(fmt: str, entry: dict[str, Any]) -> dict[str, tuple[LockEdge, ...]]:
@@ -303,7 +449,7 @@ def installed_on(lock: Lock, applies) -> list[LockedPackage]:
     by_name: dict[str, list[LockedPackage]] = {}
     for p in lock.packages:
         by_name.setdefault(p.dependency.name, []).append(p)
-    if lock.format == "poetry":
+    if lock.format in ("poetry", "pdm"):
         return _reached_by_edges(lock, by_name, applies)
     roots = [p for p in lock.packages if p.root]
     if not roots:  # a lock without project entries: everything it lists
@@ -338,8 +484,8 @@ def _pick(candidates: list[LockedPackage], version: str | None) -> list[LockedPa
 
 
 def _reached_by_edges(lock: Lock, by_name, applies) -> list[LockedPackage]:
-    """Old Poetry locks: a package is out only when every edge into it excludes the
-    target (the roots, from pyproject, have no edges in the lock and count as in)."""
+    """Old Poetry and pdm locks: a package is out only when every edge into it excludes
+    the target (the roots, from pyproject, have no edges in the lock and count as in)."""
     incoming: dict[str, list[LockEdge]] = {}
     for p in lock.packages:
         for e in p.edges:

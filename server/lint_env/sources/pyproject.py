@@ -705,6 +705,11 @@ def parse_pyproject(path: Path, text: str) -> Document:
     try:
         found = _Locator(text, off).run()
         _Reader(doc, pos, found).read(data)
+        tool = data.get("tool")
+        if isinstance(tool, dict) and "pixi" in tool:  # [tool.pixi.workspace] platforms
+            from .locks import pixi_platforms
+
+            pixi_platforms(doc, data)
     except Exception as exc:  # pragma: no cover - a bug, reported instead of raised
         doc.problems.append(Problem(Span.point(0), f"internal error reading this file: {exc}"))
     return doc
