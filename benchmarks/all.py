@@ -18,8 +18,8 @@ Rows (``--only`` takes their keys):
   the last includes the first), with 200 files beside it to show the growth.
 
 Trees: ``--keras``/``--sympy`` name a source checkout (each is copied to a temporary
-folder; a ``requirements.txt`` is added when the copy has no dependency file, as deptry
-needs a declaration to compare with). Without ``--sympy`` the sympy sdist of
+folder; a ``requirements.txt`` is added when the copy has neither one nor a
+``[project]`` table, as deptry needs a declaration to compare with). Without ``--sympy`` the sympy sdist of
 benchmarks/import_scan.py is used (downloaded once with pip); without ``--keras`` the
 keras rows are skipped. deptry: ``--deptry`` or import_scan.py's own virtual environment.
 
@@ -190,8 +190,10 @@ def _deptry(args) -> str:
 
 def _tree_copy(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-    declared = ("requirements.txt", "pyproject.toml", "setup.py", "setup.cfg")
-    if not any((dest / name).exists() for name in declared):
+    pyproject = dest / "pyproject.toml"
+    has_project = pyproject.exists() and "[project]" in pyproject.read_text(errors="replace")
+    if not (dest / "requirements.txt").exists() and not has_project:
+        # deptry reads only these two (sympy's git tree has neither; its sdist gets the same)
         (dest / "requirements.txt").write_text("mpmath>=1.1.0,<1.4\n")
     for folder, _, names in os.walk(dest):  # into the OS file cache for every tool
         for name in names:
@@ -225,7 +227,9 @@ def row_trees(args) -> list[tuple[str, str, str]]:
                     env = child_env(LINT_ENV_CACHE_DIR=cache)
                     cmd = [*LINT, "check", "--exit-zero", str(tree)]
                     c, m, rc = run(cmd, env)
-                    d, dm, _ = run(dep_cmd, env, cwd=tree)
+                    d, dm, drc = run(dep_cmd, env, cwd=tree)
+                    if drc not in (0, 1):
+                        raise SystemExit(f"deptry failed on {label} (exit {drc})")
                     w, _, rc2 = run(cmd, env)
                 cold.append(c)
                 warm.append(w)

@@ -464,29 +464,17 @@ def _add(out: LineResult, res: Dependency | Setting | Problem) -> None:
 # --- the file ---------------------------------------------------------------------
 
 
-def _physical_lines(text: str, starts: list[int] | None = None) -> list[tuple[int, int]]:
-    """(start, end) offsets of each line's content, breaking like split_lines
-    (``starts``: text's offset_table when the caller has it)."""
-    if starts is None:
-        starts = offset_table(text)
-    out = []
-    for i, start in enumerate(starts):
-        if i + 1 < len(starts):
-            end = starts[i + 1] - 1
-            if text[end] == "\n" and end > start and text[end - 1] == "\r":
-                end -= 1
-        else:
-            end = len(text)
-        out.append((start, end))
-    return out
-
-
 def _logical_lines(
-    text: str, starts: list[int] | None = None
+    text: str, lines: list[str] | None = None, starts: list[int] | None = None
 ) -> list[tuple[str, tuple[int, ...], tuple[int, int] | None]]:
     """pip's join_lines + ignore_comments, keeping every character's offset. The third
     item is (line, column) of the first character when the logical line is one physical
-    line (its characters then lie at consecutive offsets), None for joined lines."""
+    line (its characters then lie at consecutive offsets), None for joined lines.
+    ``lines``/``starts``: split_lines(text) and offset_table(text) when the caller has them."""
+    if lines is None:
+        lines = split_lines(text)
+    if starts is None:
+        starts = offset_table(text)
     result: list[tuple[str, tuple[int, ...], tuple[int, int] | None]] = []
     chars: list[str] = []
     offs: list[int] = []
@@ -501,19 +489,23 @@ def _logical_lines(
         chars.clear()
         offs.clear()
 
-    for number, (start, end) in enumerate(_physical_lines(text, starts)):
+    search = _COMMENT.search
+    for number, line in enumerate(lines):
+        start = starts[number]
         col = 0
-        if start == 0 and text.startswith("\ufeff"):
-            start = col = min(1, end)
-        line = text[start:end]
+        if number == 0 and line.startswith("\ufeff"):
+            line = line[1:]
+            start = col = 1
         if not chars and not line.endswith("\\"):
             # One physical line (most lines): its characters lie at start, start + 1, ...
-            cm = _COMMENT.search(line)
-            s = line[: cm.start()] if cm else line
-            result.append((s, range(start, start + len(s)), (number, col)))  # type: ignore[arg-type]
+            if "#" in line:
+                cm = search(line)
+                if cm:
+                    line = line[: cm.start()]
+            result.append((line, range(start, start + len(line)), (number, col)))  # type: ignore[arg-type]
         elif _COMMENT_LINE.match(line) or not line.endswith("\\"):
             chars.extend(line)
-            offs.extend(range(start, end))
+            offs.extend(range(start, start + len(line)))
             flush()
         else:
             body = line.rstrip("\\")
@@ -575,7 +567,7 @@ def parse_requirements(path: Path, text: str) -> Document:
     doc = Document(path=path, kind=Kind.REQUIREMENTS, text=text, lines=lines)
     pos = Positions(text, lines)
     try:
-        for s, offs, where in _logical_lines(text, pos.starts):
+        for s, offs, where in _logical_lines(text, lines, pos.starts):
             if not s.strip():
                 continue
             if where is not None and len(s) <= _CACHED_LINE:
