@@ -2,11 +2,12 @@
 runs, medians. Figures, not a test (the suite has no timing limits).
 
     PYTHONPATH=server python benchmarks/all.py [--runs 11] [--edits 60]
-        [--keras DIR] [--sympy DIR] [--deptry EXE] [--only ROW ...]
+        [--keras DIR] [--sympy DIR] [--deptry EXE] [--only ROW ...] [--instructions]
 
 Rows (``--only`` takes their keys):
 
-- ``startup``: ``lint-env check examples/clean-tf-metal`` / ``python -c pass``;
+- ``startup``: ``lint-env check examples/clean-tf-metal`` / ``python -c pass`` (with
+  ``--instructions`` also the ratio of instructions executed, counted by valgrind);
 - ``lsp-req``, ``lsp-py``: the language server's didChange -> publishDiagnostics p50 on a
   500-line requirements.txt and a 3,000-line .py / the same for a no-op pygls server
   (benchmarks/minimal_server.py), debounceMs 0 for both;
@@ -104,13 +105,21 @@ def row_startup(args) -> list[tuple[str, str, str]]:
     run(check, env)  # write bytecode, warm the OS caches
     run(base, env)
     c, b, r = paired(lambda: run(check, env)[0], lambda: run(base, env)[0], args.runs)
-    return [
-        (
-            "startup",
-            "`lint-env check examples/clean-tf-metal` vs `python -c pass`",
-            f"{r:.1f}x ({c * 1000:.0f} / {b * 1000:.0f} ms)",
-        )
-    ]
+    now = f"{r:.1f}x ({c * 1000:.0f} / {b * 1000:.0f} ms)"
+    if args.instructions and shutil.which("valgrind"):
+        ic, ib = instructions(check, env), instructions(base, env)
+        now += f"; instructions {ic / ib:.1f}x ({ic / 1e6:.0f}M / {ib / 1e6:.0f}M)"
+    return [("startup", "`lint-env check examples/clean-tf-metal` vs `python -c pass`", now)]
+
+
+def instructions(cmd: list[str], env: dict[str, str]) -> int:
+    """Instructions the command executes (valgrind's callgrind; the same on a busy machine)."""
+    vg = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    out = subprocess.run([*vg, *cmd], env=env, cwd=REPO, capture_output=True, text=True)
+    for line in out.stderr.splitlines():
+        if "refs:" in line:
+            return int(line.rsplit(":", 1)[1].replace(",", "").strip())
+    raise SystemExit(f"no instruction count from valgrind: {out.stderr[-300:]}")
 
 
 def _lsp_p50(files, edits: int, floor: bool) -> dict[str, float]:
@@ -313,6 +322,9 @@ def main() -> int:
     ap.add_argument("--sympy", help="a sympy source checkout (default: the sdist)")
     ap.add_argument("--deptry", help="the deptry executable")
     ap.add_argument("--only", nargs="+", choices=sorted(ROWS))
+    ap.add_argument(
+        "--instructions", action="store_true", help="start-up also in instructions (valgrind)"
+    )
     args = ap.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     rows = []
