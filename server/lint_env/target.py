@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # platform name -> (sys_platform, platform_system, platform_machine, os_name, conda subdir)
 PLATFORMS: dict[str, tuple[str, str, str, str, str]] = {
@@ -118,25 +119,7 @@ class Target:
         """
         if not marker:
             return True
-        # imported here: most files have no markers, and packaging.markers is slow to import
-        from packaging.markers import (
-            InvalidMarker,
-            Marker,
-            UndefinedComparison,
-            UndefinedEnvironmentName,
-        )
-
-        try:
-            m = Marker(marker)
-        except InvalidMarker:
-            return True
-        env = self.marker_environment()
-        try:
-            if "extra" in marker:
-                return m.evaluate(env) or _evaluate_ignoring_extra(m, env)
-            return m.evaluate(env)
-        except (UndefinedComparison, UndefinedEnvironmentName):
-            return True
+        return _evaluate_marker(self, marker)
 
     # --- wheels -------------------------------------------------------------------
 
@@ -197,3 +180,28 @@ def _evaluate_ignoring_extra(marker, env: dict[str, str]) -> bool:
         except (UndefinedComparison, UndefinedEnvironmentName):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _evaluate_marker(target: Target, marker: str) -> bool:
+    """Target.evaluate_marker, cached: the answer depends only on the target's platform
+    and Python (its identity) and the marker text; every check asks again per line."""
+    # imported here: most files have no markers, and packaging.markers is slow to import
+    from packaging.markers import (
+        InvalidMarker,
+        Marker,
+        UndefinedComparison,
+        UndefinedEnvironmentName,
+    )
+
+    try:
+        m = Marker(marker)
+    except InvalidMarker:
+        return True
+    env = target.marker_environment()
+    try:
+        if "extra" in marker:
+            return m.evaluate(env) or _evaluate_ignoring_extra(m, env)
+        return m.evaluate(env)
+    except (UndefinedComparison, UndefinedEnvironmentName):
+        return True

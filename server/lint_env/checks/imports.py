@@ -295,10 +295,10 @@ def _shadow_places(rule: Rule, ctx: Context, check: str) -> dict[tuple[Path, str
             top = imp.top
             if top not in ml:
                 continue
-            key = (folder, top)
-            if key not in shadows:
-                shadows[key] = _local_shadow(folder, top, None)
-            local = shadows[key]
+            here = (folder, top)
+            if here not in shadows:
+                shadows[here] = _local_shadow(folder, top, None)
+            local = shadows[here]
             if local is None or local == doc.path:
                 continue
             dists = mapped_distributions(top) or (canonical(top),)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -464,24 +464,18 @@ def _add(out: LineResult, res: Dependency | Setting | Problem) -> None:
 # --- the file ---------------------------------------------------------------------
 
 
-def _physical_lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of each line's content, breaking like split_lines."""
-    starts = offset_table(text)
-    out = []
-    for i, start in enumerate(starts):
-        if i + 1 < len(starts):
-            end = starts[i + 1] - 1
-            if text[end] == "\n" and end > start and text[end - 1] == "\r":
-                end -= 1
-        else:
-            end = len(text)
-        out.append((start, end))
-    return out
-
-
-def _logical_lines(text: str) -> list[tuple[str, tuple[int, ...]]]:
-    """pip's join_lines + ignore_comments, keeping every character's offset."""
-    result: list[tuple[str, tuple[int, ...]]] = []
+def _logical_lines(
+    text: str, lines: list[str] | None = None, starts: list[int] | None = None
+) -> list[tuple[str, tuple[int, ...], tuple[int, int] | None]]:
+    """pip's join_lines + ignore_comments, keeping every character's offset. The third
+    item is (line, column) of the first character when the logical line is one physical
+    line (its characters then lie at consecutive offsets), None for joined lines.
+    ``lines``/``starts``: split_lines(text) and offset_table(text) when the caller has them."""
+    if lines is None:
+        lines = split_lines(text)
+    if starts is None:
+        starts = offset_table(text)
+    result: list[tuple[str, tuple[int, ...], tuple[int, int] | None]] = []
     chars: list[str] = []
     offs: list[int] = []
 
@@ -491,17 +485,27 @@ def _logical_lines(text: str) -> list[tuple[str, tuple[int, ...]]]:
             cm = _COMMENT.search(s)
             if cm:
                 s = s[: cm.start()]
-            result.append((s, tuple(offs[: len(s)])))
+            result.append((s, tuple(offs[: len(s)]), None))
         chars.clear()
         offs.clear()
 
-    for start, end in _physical_lines(text):
-        if start == 0 and text.startswith("\ufeff"):
-            start = min(1, end)
-        line = text[start:end]
-        if _COMMENT_LINE.match(line) or not line.endswith("\\"):
+    search = _COMMENT.search
+    for number, line in enumerate(lines):
+        start = starts[number]
+        col = 0
+        if number == 0 and line.startswith("\ufeff"):
+            line = line[1:]
+            start = col = 1
+        if not chars and not line.endswith("\\"):
+            # One physical line (most lines): its characters lie at start, start + 1, ...
+            if "#" in line:
+                cm = search(line)
+                if cm:
+                    line = line[: cm.start()]
+            result.append((line, range(start, start + len(line)), (number, col)))  # type: ignore[arg-type]
+        elif _COMMENT_LINE.match(line) or not line.endswith("\\"):
             chars.extend(line)
-            offs.extend(range(start, end))
+            offs.extend(range(start, start + len(line)))
             flush()
         else:
             body = line.rstrip("\\")
@@ -511,17 +515,66 @@ def _logical_lines(text: str) -> list[tuple[str, tuple[int, ...]]]:
     return result
 
 
+_CACHED_LINE = 2000  # longer lines are parsed each time (the cache holds its keys)
+
+
+@lru_cache(maxsize=16384)
+def _one_line(s: str) -> LineResult:
+    """``s`` read as if it were line 0 of a file, cached by its text: an editor re-parses
+    the same lines on every keystroke (and every quick fix is verified by a re-parse).
+    Shared: callers only read it (_placed moves copies of it to their line)."""
+    pos = Positions(s, [s])
+    return parse_requirement_line(s, OffsetMap.direct(pos, 0, len(s)))
+
+
+@lru_cache(maxsize=16384)
+def _placed(s: str, line: int, col: int) -> LineResult:
+    """_one_line's result on ``line`` from column ``col``, cached too: unchanged lines of an
+    edited buffer keep their place. Shared: callers only read it."""
+    return _shifted(_one_line(s), line, col)
+
+
+def _move(span: Span, line: int, col: int) -> Span:
+    # A one-line logical line: every span lies on its line (line 0 of the template).
+    return Span(span.line + line, span.col + col, span.end_line + line, span.end_col + col)
+
+
+def _shifted(res: LineResult, line: int, col: int) -> LineResult:
+    """The template result of _one_line with its spans on ``line``, from column ``col``."""
+    if not line and not col:
+        return res
+    return LineResult(
+        [
+            replace(
+                d,
+                span=_move(d.span, line, col),
+                name_span=_move(d.name_span, line, col),
+                specifier_span=None
+                if d.specifier_span is None
+                else _move(d.specifier_span, line, col),
+            )
+            for d in res.dependencies
+        ],
+        [replace(i, span=_move(i.span, line, col)) for i in res.includes],
+        [replace(t, span=_move(t.span, line, col)) for t in res.settings],
+        [replace(p, span=_move(p.span, line, col)) for p in res.problems],
+    )
+
+
 def parse_requirements(path: Path, text: str) -> Document:
     """Parse a pip requirements file. Never raises."""
     lines = split_lines(text)
     doc = Document(path=path, kind=Kind.REQUIREMENTS, text=text, lines=lines)
     pos = Positions(text, lines)
     try:
-        for s, offs in _logical_lines(text):
+        for s, offs, where in _logical_lines(text, lines, pos.starts):
             if not s.strip():
                 continue
-            m = OffsetMap(pos, offs, (offs[0], offs[-1] + 1) if offs else (0, 0))
-            res = parse_requirement_line(s, m)
+            if where is not None and len(s) <= _CACHED_LINE:
+                res = _placed(s, *where)
+            else:
+                m = OffsetMap(pos, offs, (offs[0], offs[-1] + 1) if offs else (0, 0))
+                res = parse_requirement_line(s, m)
             doc.dependencies += res.dependencies
             doc.includes += res.includes
             doc.settings += res.settings
