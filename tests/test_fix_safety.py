@@ -372,3 +372,17 @@ def test_a_symlink_out_of_the_project_is_not_read(tmp_path, how):
         assert "requirements.txt: links outside the project (skipped)" in r.stderr
     r = run_cli("check", "../secret.txt", "--format", "json", cwd=root)  # named: checked
     assert "SECRET_TOKEN" in r.stdout
+
+
+def test_a_hash_pinned_file_is_never_fixed(project):
+    """pip's hash-checking mode (any --hash in the file) refuses a changed version whose
+    hashes were not regenerated: --fix leaves such a file alone and says why."""
+    text = "PyQt5-Qt5==5.15.2 \\\n    --hash=sha256:1234\nh5py==3.1.0 --hash=sha256:abcd\n"
+    root = project({".git/HEAD": "", "requirements.txt": text})
+    r = fix(root)
+    assert (root / "requirements.txt").read_text() == text
+    assert "WH003 fix not offered: the file pins hashes" in r.stderr
+    # the same lines without hashes are fixed
+    (root / "requirements.txt").write_text("PyQt5-Qt5==5.15.2\n")
+    fix(root)
+    assert (root / "requirements.txt").read_text() == "PyQt5-Qt5>=5.15.11\n"

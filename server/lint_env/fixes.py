@@ -168,6 +168,9 @@ def _dep_key(d: Dependency) -> tuple:
     )
 
 
+_HASH_RX = re.compile(r"(?:^|\s)--hash[=\s]")
+
+
 def verify_text(doc: Document, new_text: str, edits: Sequence[TextEdit]) -> str | None:
     """None when ``new_text`` (``doc.text`` with ``edits`` applied) parses as well as
     the original and declares the same, except the dependencies the edits touch; else
@@ -176,6 +179,10 @@ def verify_text(doc: Document, new_text: str, edits: Sequence[TextEdit]) -> str 
 
     if doc.kind is Kind.NOTEBOOK:
         return "fixes in notebooks are not applied"
+    if doc.kind is Kind.REQUIREMENTS and _HASH_RX.search(doc.text):
+        # pip's hash-checking mode (any --hash in the file) refuses a requirement whose
+        # version or name changed without its new hashes: re-generate the file instead
+        return "the file pins hashes (--hash); re-generate it with its lock tool"
     new = parse_text(doc.path, new_text, doc.kind)
     old_problems = Counter((p.code, p.message) for p in doc.problems)
     for p in new.problems:
