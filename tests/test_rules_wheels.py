@@ -85,3 +85,17 @@ def test_never_the_first_wheel_ever_when_it_is_older(tmp_path):
     (f,) = wh001(tmp_path, "native>=1.1\n", python="3.10")
     assert "nearest newer" not in f.message
     assert "the newest older one is 1.0.0" in f.message
+
+
+def test_an_optional_c_extension_is_no_source_build_problem(tmp_path, monkeypatch):
+    """tornado/wrapt fall back to pure Python when their extension cannot be built
+    (data/optional_extensions.toml cites their setup.py/README): no WH001 warning for
+    their sdist; a native package without that fallback keeps it."""
+    from lint_env import import_map
+
+    shipped = import_map.optional_extension
+    assert shipped("tornado") and shipped("Wrapt")
+    assert not shipped("pyyaml")  # its sdist build needs Cython and has failed with it
+    assert wh001(tmp_path, "native==1.2.0\n")  # a source-build warning (see above)
+    monkeypatch.setattr(import_map, "optional_extension", lambda name: name == "native")
+    assert wh001(tmp_path, "native==1.2.0\n") == []

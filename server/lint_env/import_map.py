@@ -298,3 +298,9 @@ def mapped_distributions(module: str) -> tuple[str, ...]:
         if hit is not None:
             return hit
     return ()
+
+
+def optional_extension(dist: str) -> bool:
+    """True when ``dist``'s sdist installs without a compiler (data/optional_extensions.toml:
+    its C extension is optional, with a cited source)."""
+    return canonical(dist) in _toml("optional_extensions.toml").get("packages", {})

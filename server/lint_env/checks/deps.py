@@ -198,6 +198,7 @@ def version(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    from ..import_map import optional_extension
     from ..snapshot import snapshot_packages
 
     names = rule.params["packages"]
@@ -216,6 +217,8 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         if kinds[-1] == "sdist" and sdist_only_release(dep.name, versions[-1]):
             continue  # built from source on every platform: nothing about this target
+        if kinds[-1] == "sdist" and optional_extension(dep.name):
+            continue  # the sdist installs without a compiler (pure-Python fallback)
         first = first_with_wheel(dep.name, ctx.target)
         last = last_with_wheel(dep.name, ctx.target)
         newer, older = nearest_with_wheel(dep.name, ctx.target, versions)
