@@ -352,13 +352,16 @@ def pyproject_file(rng: random.Random) -> str:
 def requirements_file(rng: random.Random) -> str:
     nl = rng.choice(NEWLINES)
     rows = []
+    # a file with any --hash is in pip's hash-checking mode and is never fixed: only some
+    # files get hashes, so the fix properties are exercised on the others
+    hashed = rng.random() < 0.2
     for _ in range(rng.randint(0, 6)):
         kind = rng.random()
         if kind < 0.7:
             rows.append(requirement(rng) + rng.choice(COMMENTS))
         elif kind < 0.8:
             rows.append(rng.choice(["# a comment", "", "--index-url https://x.invalid/simple"]))
-        elif kind < 0.9:
+        elif kind < 0.9 and hashed:
             rows.append(requirement(rng) + " \\" + nl + "    --hash=sha256:ab")
         else:
             rows.append(requirement(rng) + " \\" + nl + "  " + rng.choice(["", "# c"]))
