@@ -252,10 +252,10 @@ def test_before_lint_env_runs_only_the_standard_library_is_imported(measured):
     assert {"runpy", "contextlib"} <= runpy_set | measured["check-c"][0]
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="-P is new in Python 3.11")
-def test_safe_path_flag_closes_the_gap_before_lint_env(measured, tmp_path):
-    """With ``-P`` even runpy's imports and a workspace ``lint_env`` package are safe."""
-    before, after = measured["check"]
+def _hostile_everything(tmp_path: Path, imported: tuple[set, set]) -> tuple[Path, Path]:
+    """A workspace that shadows every module a front imported (before and after the
+    guard), lint_env included; returns it and its marker folder."""
+    before, after = imported
     names = (before | after) - set(sys.builtin_module_names) - {"__main__"}
     names -= {"sitecustomize", "usercustomize", "_distutils_hack"}
     markers = tmp_path / "markers"
@@ -263,6 +263,13 @@ def test_safe_path_flag_closes_the_gap_before_lint_env(measured, tmp_path):
     root = tmp_path / "hostile"
     root.mkdir()
     _hostile(root, names | {"lint_env"}, markers)
+    return root, markers
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="-P is new in Python 3.11")
+def test_safe_path_flag_closes_the_gap_before_lint_env(measured, tmp_path):
+    """With ``-P`` even runpy's imports and a workspace ``lint_env`` package are safe."""
+    root, markers = _hostile_everything(tmp_path, measured["check"])
     argv = [sys.executable, "-P", "-m", "lint_env", "check", "--exit-zero", "."]
     done = subprocess.run(argv, cwd=root, env=_env(False), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -363,14 +370,7 @@ SAFE_LAUNCH = "import sys; del sys.path[0]; from lint_env.cli import main; sys.e
 
 
 def test_the_safe_c_launch_imports_nothing_from_the_workspace_even_lint_env(measured, tmp_path):
-    before, after = measured["check-c"]
-    names = (before | after) - set(sys.builtin_module_names) - {"__main__"}
-    names -= {"sitecustomize", "usercustomize", "_distutils_hack"}
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    root = tmp_path / "hostile"
-    root.mkdir()
-    _hostile(root, names | {"lint_env"}, markers)
+    root, markers = _hostile_everything(tmp_path, measured["check-c"])
     for args in (["check", "--exit-zero", "."], ["--version"]):
         done = subprocess.run(
             [sys.executable, "-c", SAFE_LAUNCH, *args],
