@@ -95,3 +95,26 @@ def find_nvim() -> str | None:
     if here.is_file():
         return str(here)
     return shutil.which("nvim")
+
+
+def expanded_snapshot(raw: dict) -> dict:
+    """A snapshot package file as one object per release: the compact encoding
+    (``"format": 2``, a tag table and rows ``[version, flags, requires_python, [tag
+    indices]]``) expanded, independently of the loader, to the form expectations are
+    written in. Other files are returned as they are."""
+    if raw.get("format") != 2:
+        return raw
+    raw = dict(raw)
+    tags = raw.pop("tags")
+    del raw["format"]
+    raw["releases"] = [
+        {
+            "version": version,
+            "yanked": "y" in flags,
+            "requires_python": rp or None,
+            "sdist": "s" in flags,
+            "wheels": [tags[i] for i in indices],
+        }
+        for version, flags, rp, indices in raw["releases"]
+    ]
+    return raw

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import expanded_snapshot
 from lint_env import snapshot_refresh as sr
 from lint_env.snapshot import load_package, snapshot_packages
 from packaging.specifiers import SpecifierSet
@@ -196,8 +197,9 @@ def read_json(path: Path) -> dict:
     table and rows ``[version, flags, requires_python, [tag indices]]``) is expanded to
     one object per release, the form the expectations below are written in."""
     raw = json.loads(path.read_text(encoding="utf-8"))
-    if raw.get("format") != 2:
-        return raw
+    if raw.get("format") == 2:
+        assert raw["tags"] == sorted(set(raw["tags"]))  # each tag once, sorted
+    return expanded_snapshot(raw)
     assert raw["tags"] == sorted(set(raw["tags"]))  # each tag once, sorted
     tags = raw.pop("tags")
     del raw["format"]

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write_tree
+from conftest import expanded_snapshot, run_cli, write_tree
 from lint_env import pipconfig, snapshot, snapshot_store
 from lint_env.index_client import FetchError, Session
 from lint_env.pipconfig import IndexSettings, read_settings
@@ -240,21 +240,7 @@ def _user_file(env: dict[str, str], name: str) -> dict:
     ``[version, flags, requires_python, [tag indices]]``) expanded to one object per
     release, the form the expectations here are written in."""
     path = Path(env["LINT_ENV_CACHE_DIR"]) / "index" / f"{name}.json"
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    if raw.get("format") == 2:
-        tags = raw.pop("tags")
-        del raw["format"]
-        raw["releases"] = [
-            {
-                "version": version,
-                "yanked": "y" in flags,
-                "requires_python": rp or None,
-                "sdist": "s" in flags,
-                "wheels": [tags[i] for i in indices],
-            }
-            for version, flags, rp, indices in raw["releases"]
-        ]
-    return raw
+    return expanded_snapshot(json.loads(path.read_text(encoding="utf-8")))
 
 
 LINUX_ONLY = [
