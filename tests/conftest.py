@@ -118,3 +118,28 @@ def expanded_snapshot(raw: dict) -> dict:
         for version, flags, rp, indices in raw["releases"]
     ]
     return raw
+
+
+# Modules a hostile workspace plants next to the user's files: each would run (and write
+# a marker) if lint-env imported it from the workspace.
+HOSTILE = ("yaml.py", "fnmatch.py", "runpy.py", "packaging/__init__.py", "lint_env/__init__.py")
+
+
+def plant_hostile(root: Path, pyproject: bool = False) -> Path:
+    """Write the hostile modules and broken dependency files into ``root``; returns the
+    marker file that exists only if one of the modules ran."""
+    marker = root / "HOSTILE-CODE-RAN"
+    for name in HOSTILE:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"open({str(marker)!r}, 'a').write({name!r} + '\\n')\n", "utf-8")
+    (root / "requirements.txt").write_text("numpy>=>1\n", encoding="utf-8")
+    (root / "environment.yml").write_text(
+        "name: x\ndependencies:\n  - python=3.11\n  - pip:\n    - numpy>=>1\n", encoding="utf-8"
+    )
+    if pyproject:
+        (root / "pyproject.toml").write_text(
+            '[project]\nname = "x"\nversion = "1"\ndependencies = ["tensorflow-gpu==2.10"]\n',
+            encoding="utf-8",
+        )
+    return marker

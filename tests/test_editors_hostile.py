@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, plant_hostile
 
 try:
     import tomllib
@@ -31,7 +31,6 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 EDITORS = REPO / "editors"
-HOSTILE = ("yaml.py", "fnmatch.py", "runpy.py", "packaging/__init__.py", "lint_env/__init__.py")
 
 
 def smoke():
@@ -85,20 +84,7 @@ def test_every_editor_config_runs_the_lint_env_command_not_python_m(editor):
 
 
 def plant(root: Path) -> Path:
-    marker = root / "HOSTILE-CODE-RAN"
-    for name in HOSTILE:
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"open({str(marker)!r}, 'a').write({name!r} + '\\n')\n", "utf-8")
-    (root / "requirements.txt").write_text("numpy>=>1\n", encoding="utf-8")
-    (root / "environment.yml").write_text(
-        "name: x\ndependencies:\n  - python=3.11\n  - pip:\n    - numpy>=>1\n", encoding="utf-8"
-    )
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "x"\nversion = "1"\ndependencies = ["tensorflow-gpu==2.10"]\n',
-        encoding="utf-8",
-    )
-    return marker
+    return plant_hostile(root, pyproject=True)
 
 
 def console_script() -> str:

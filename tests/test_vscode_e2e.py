@@ -27,14 +27,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, plant_hostile
 
 VSCODE = REPO / "editors" / "vscode"
 FIXTURE = Path(__file__).parent / "fixtures" / "vscode" / "workspace"
 DRIVER = Path(__file__).parent / "vscode_e2e" / "drive.py"
 ARTIFACTS = REPO / ".ci" / "artifacts" / "vscode-e2e"
 CACHE = Path(os.environ.get("LINT_ENV_TESTS_CACHE", Path.home() / ".cache" / "lint-env-tests"))
-HOSTILE = ("yaml.py", "fnmatch.py", "runpy.py", "packaging/__init__.py", "lint_env/__init__.py")
 
 pytestmark = pytest.mark.slow
 
@@ -73,16 +72,7 @@ def playwright_python() -> str:
 
 
 def plant(root: Path) -> Path:
-    marker = root / "HOSTILE-CODE-RAN"
-    for name in HOSTILE:
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"open({str(marker)!r}, 'a').write({name!r} + '\\n')\n", "utf-8")
-    (root / "requirements.txt").write_text("numpy>=>1\n", encoding="utf-8")
-    (root / "environment.yml").write_text(
-        "name: x\ndependencies:\n  - python=3.11\n  - pip:\n    - numpy>=>1\n", encoding="utf-8"
-    )
-    return marker
+    return plant_hostile(root, pyproject=False)
 
 
 def logs(user_data: Path, name: str) -> dict[str, str]:
