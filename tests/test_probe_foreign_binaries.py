@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from lint_env.probe import probe
+from lint_env.probe import probe_platform
 from lint_env.probe.validate import run_validation
 
 pytestmark = pytest.mark.slow
@@ -68,7 +68,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _natives(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*") if probe.is_binary_name(p.name))
+    return sorted(p for p in site.rglob("*") if probe_platform.is_binary_name(p.name))
 
 
 def _oracle(path: Path) -> tuple[str, list[str]]:
@@ -103,7 +103,7 @@ def test_probe_reads_the_same_architectures_as_the_oracle(sites: dict[str, Path]
     files = _natives(sites[key])
     assert files, f"no native files in the {key} wheel"
     for path in files:
-        info = probe.read_binary(str(path))
+        info = probe_platform.read_binary(str(path))
         assert info is not None, path
         fmt, archs = _oracle(path)
         assert info["format"] == fmt, path
@@ -155,7 +155,7 @@ def test_fake_site_judged_as_macos_arm64(sites: dict[str, Path], key: str, flagg
 def test_foreign_tag_alone_flags_and_reads_binaries(sites: dict[str, Path]) -> None:
     """Without --all-binaries, msgpack (not a package that 'matters') is still read,
     because its tag is foreign: the native file is named in the finding."""
-    if probe.norm_arch(platform.machine()) != "x86_64":
+    if probe_platform.norm_arch(platform.machine()) != "x86_64":
         pytest.skip("judged as this interpreter: expects an x86_64 Linux runner")
     report = run_validation(
         sys.executable,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from lint_env.probe import probe
+from lint_env.probe import probe, probe_platform
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ from lint_env.probe import probe
     ],
 )
 def test_tag_compatible(tag: str, os_name: str, arch: str, ok: bool) -> None:
-    assert probe.tag_compatible(tag, os_name, arch) is ok
+    assert probe_platform.tag_compatible(tag, os_name, arch) is ok
 
 
 def _thin(cputype: int, subtype: int = 0) -> bytes:
@@ -85,7 +85,7 @@ def _pe(machine: int) -> bytes:
     ],
 )
 def test_parse_binary_header(head: bytes, fmt: str, archs: list[str]) -> None:
-    info = probe.parse_binary_header(head)
+    info = probe_platform.parse_binary_header(head)
     assert info is not None
     assert info["format"] == fmt
     assert info["archs"] == archs
@@ -93,24 +93,24 @@ def test_parse_binary_header(head: bytes, fmt: str, archs: list[str]) -> None:
 
 def test_java_class_file_is_not_a_fat_binary() -> None:
     # A Java class starts with CAFEBABE too; then comes a minor/major version (0x0000_0041).
-    assert probe.parse_binary_header(b"\xca\xfe\xba\xbe\x00\x00\x00\x41" + b"\0" * 32) is None
+    assert probe_platform.parse_binary_header(b"\xca\xfe\xba\xbe\x00\x00\x00\x41" + b"\0" * 32) is None
 
 
 @pytest.mark.parametrize("head", [b"", b"\x7fEL", b"INPUT ( libfoo.so.1 )\n", b"\0" * 64])
 def test_non_binaries_are_not_read(head: bytes) -> None:
-    assert probe.parse_binary_header(head) is None
+    assert probe_platform.parse_binary_header(head) is None
 
 
 def test_binary_loadable_needs_format_and_arch() -> None:
-    universal = probe.parse_binary_header(_fat([(0x01000007, 3), (0x0100000C, 0)]))
-    x86 = probe.parse_binary_header(_thin(0x01000007, 3))
-    elf_arm = probe.parse_binary_header(_elf(183))
-    assert probe.binary_loadable(universal, "macos", "arm64")
-    assert probe.binary_loadable(universal, "macos", "x86_64")
-    assert not probe.binary_loadable(x86, "macos", "arm64")
-    assert not probe.binary_loadable(elf_arm, "macos", "arm64")  # right arch, wrong format
-    assert probe.binary_loadable(elf_arm, "linux", "arm64")
-    assert not probe.binary_loadable(elf_arm, "linux", "x86_64")
+    universal = probe_platform.parse_binary_header(_fat([(0x01000007, 3), (0x0100000C, 0)]))
+    x86 = probe_platform.parse_binary_header(_thin(0x01000007, 3))
+    elf_arm = probe_platform.parse_binary_header(_elf(183))
+    assert probe_platform.binary_loadable(universal, "macos", "arm64")
+    assert probe_platform.binary_loadable(universal, "macos", "x86_64")
+    assert not probe_platform.binary_loadable(x86, "macos", "arm64")
+    assert not probe_platform.binary_loadable(elf_arm, "macos", "arm64")  # right arch, wrong format
+    assert probe_platform.binary_loadable(elf_arm, "linux", "arm64")
+    assert not probe_platform.binary_loadable(elf_arm, "linux", "x86_64")
 
 
 def test_probe_cli_rejects_unknown_arguments(capsys: pytest.CaptureFixture[str]) -> None:

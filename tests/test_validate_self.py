@@ -211,7 +211,8 @@ def _python38() -> str | None:
 def test_vermin_says_probe_runs_on_python_38() -> None:
     out = subprocess.run(
         [sys.executable, "-c", "import sys; from vermin import main; sys.exit(main())",
-         "-t=3.8-", "--no-tips", "--violations", str(PROBE_SCRIPT)],
+         "-t=3.8-", "--no-tips", "--violations",
+         *map(str, sorted(PROBE_SCRIPT.parent.glob("probe*.py")))],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert "No module named" not in out.stderr, "pip install vermin (test extra)"
@@ -245,3 +246,28 @@ def test_child_and_crash_handling_on_python_38(tmp_path: Path) -> None:
     report = run_validation(_python38(), cwd=tmp_path, timeout=60, sites=[str(site)])
     assert report.data["tensorflow"]["signal"] == "SIGILL"
     assert [f.code for f in report.findings] == ["RT005"]
+
+
+def test_the_child_imports_numpy_with_nothing_of_the_probe_on_sys_path(tmp_path: Path) -> None:
+    """The probe is several files; the script puts its folder on sys.path to import its
+    parts, and must take it off again before the child imports numpy and TensorFlow,
+    or lint-env's own modules could shadow theirs. A stand-in numpy in --site records
+    the sys.path it was imported with."""
+    site = tmp_path / "site"
+    (site / "numpy").mkdir(parents=True)
+    seen = tmp_path / "seen.json"
+    (site / "numpy" / "__init__.py").write_text(
+        "import json, sys\n"
+        f"open({str(seen)!r}, 'w').write(json.dumps(sys.path))\n"
+        "raise ImportError('stand-in numpy')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-B", str(PROBE_SCRIPT), "--child", "--no-tensorflow",
+         "--site", str(site)],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "stand-in numpy" in out.stdout  # the child ran and reported the import error
+    path = json.loads(seen.read_text())
+    assert path[0] == str(site)
+    assert str(PROBE_SCRIPT.parent) not in path

@@ -13,6 +13,10 @@ TensorFlow and numpy are imported only in a CHILD process (this script again, wi
 ``--child``) in its own process group, so an illegal instruction, a segfault or a hang
 becomes a finding instead of killing the probe.
 
+The probe is four files that travel together: this one (the parent: interpreter,
+distributions, conda, the report), probe_child.py (numpy/TensorFlow/Keras for real),
+probe_platform.py (architectures, wheel tags, binary headers) and probe_common.py.
+
 Options meant for tests and what-if checks:
   --site DIR         scan DIR instead of the interpreter's site-packages (repeatable);
                      the child also puts DIR first on sys.path.
@@ -36,17 +40,39 @@ import tempfile
 import threading
 import time
 
+try:  # imported as lint_env.probe.probe (tests, tools)
+    from .probe_child import child_main
+    from .probe_common import DATA, PROGRESS, STDERR_TAIL, canonical, progress, short_error
+    from .probe_platform import (
+        binary_loadable,
+        is_binary_name,
+        norm_arch,
+        norm_os,
+        read_binary,
+        tag_compatible,
+    )
+except ImportError:  # run as a script: `python -I` leaves this folder off sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    try:
+        from probe_child import child_main
+        from probe_common import DATA, PROGRESS, STDERR_TAIL, canonical, progress, short_error
+        from probe_platform import (
+            binary_loadable,
+            is_binary_name,
+            norm_arch,
+            norm_os,
+            read_binary,
+            tag_compatible,
+        )
+    finally:
+        del sys.path[0]  # the child imports TensorFlow: nothing of ours may shadow it
+
 PROBE_SCHEMA = 1
-PROGRESS = "@@lint-env-progress "
-DATA = "@@lint-env-data "
 
 MAX_DISTS = 3000  # distributions listed in the report
 MAX_BINARIES = 3000  # native files whose headers are read
 MAX_FOREIGN = 200  # foreign binaries listed (the rest are counted)
 MAX_CONDA = 5000  # conda-meta records read
-HEADER_BYTES = 4096
-STDERR_TAIL = 4000
-MAX_CHILD_LINE = 200000
 
 # Distributions whose native files are always read (plus every one with a foreign tag).
 MATTER = frozenset(
@@ -91,228 +117,6 @@ TF_DISTS = (
     "tensorflow-aarch64",
     "tf-nightly",
 )
-BINARY_SUFFIXES = (".so", ".dylib", ".pyd", ".dll")
-
-
-def progress(msg):
-    try:
-        sys.stderr.write(PROGRESS + msg + "\n")
-        sys.stderr.flush()
-    except Exception:
-        pass
-
-
-def canonical(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def short_error(exc, limit=2000):
-    text = "%s: %s" % (type(exc).__name__, exc)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-# --- architectures ------------------------------------------------------------------
-
-_ARCH_ALIASES = {
-    "amd64": "x86_64",
-    "x86_64": "x86_64",
-    "x64": "x86_64",
-    "em64t": "x86_64",
-    "i386": "x86",
-    "i486": "x86",
-    "i586": "x86",
-    "i686": "x86",
-    "x86": "x86",
-    "aarch64": "arm64",
-    "arm64": "arm64",
-    "arm64e": "arm64e",
-    "armv7l": "arm",
-    "armv7": "arm",
-    "armv6l": "arm",
-    "arm": "arm",
-    "ppc64le": "ppc64le",
-    "ppc64": "ppc64",
-    "ppc": "ppc",
-    "s390x": "s390x",
-    "riscv64": "riscv64",
-}
-
-_MAC_GROUPS = {
-    "universal2": ["arm64", "x86_64"],
-    "intel": ["x86", "x86_64"],
-    "fat": ["x86", "ppc"],
-    "fat32": ["x86", "ppc"],
-    "fat3": ["x86", "x86_64", "ppc"],
-    "fat64": ["x86_64", "ppc64"],
-    "universal": ["x86", "x86_64", "ppc", "ppc64"],
-}
-
-
-def norm_arch(name):
-    name = (name or "").strip().lower()
-    return _ARCH_ALIASES.get(name, name)
-
-
-def norm_os(name):
-    name = (name or "").lower()
-    if name.startswith("darwin") or name.startswith("mac"):
-        return "macos"
-    if name.startswith("linux"):
-        return "linux"
-    if name.startswith("win"):
-        return "windows"
-    return name
-
-
-def arch_loadable(interp_arch, archs):
-    """Can a process of ``interp_arch`` load a file holding ``archs``?"""
-    if interp_arch in archs:
-        return True
-    # arm64 and arm64e slices: treated as one family (no false alarms on system builds).
-    return interp_arch in ("arm64", "arm64e") and bool({"arm64", "arm64e"} & set(archs))
-
-
-def tag_platform(plat):
-    """Platform tag -> (os, [archs]); ("any", []) for pure wheels."""
-    plat = plat.lower()
-    if plat == "any":
-        return "any", []
-    m = re.match(r"^macosx_\d+_\d+_(.+)$", plat)
-    if m:
-        arch = m.group(1)
-        return "macos", list(_MAC_GROUPS.get(arch, [norm_arch(arch)]))
-    m = re.match(r"^(?:many|musl)linux_\d+_\d+_(.+)$", plat) or re.match(
-        r"^(?:manylinux1|manylinux2010|manylinux2014|linux)_(.+)$", plat
-    )
-    if m:
-        return "linux", [norm_arch(m.group(1))]
-    if plat == "win32":
-        return "windows", ["x86"]
-    if plat.startswith("win_"):
-        return "windows", [norm_arch(plat[4:])]
-    head = plat.split("_", 1)
-    return head[0], [norm_arch(head[1])] if len(head) > 1 else []
-
-
-def tag_compatible(tag, interp_os, interp_arch):
-    """A WHEEL ``Tag:`` value (py-abi-plat, possibly with dotted compressed sets)."""
-    parts = tag.strip().split("-")
-    if len(parts) < 3:
-        return True
-    for plat in parts[-1].split("."):
-        tos, archs = tag_platform(plat)
-        if tos == "any":
-            return True
-        if tos == interp_os and arch_loadable(interp_arch, archs):
-            return True
-    return False
-
-
-# --- native binaries (Mach-O, ELF, PE) ----------------------------------------------
-
-_MACHO_CPU = {
-    7: "x86",
-    0x01000007: "x86_64",
-    12: "arm",
-    0x0100000C: "arm64",
-    0x0200000C: "arm64_32",
-    18: "ppc",
-    0x01000012: "ppc64",
-}
-_ELF_MACHINE = {
-    2: "sparc",
-    3: "x86",
-    8: "mips",
-    20: "ppc",
-    21: "ppc64",
-    22: "s390x",
-    40: "arm",
-    43: "sparcv9",
-    62: "x86_64",
-    183: "arm64",
-    243: "riscv64",
-}
-_PE_MACHINE = {0x14C: "x86", 0x8664: "x86_64", 0xAA64: "arm64", 0x1C4: "arm"}
-
-
-def _macho_arch(cputype, subtype):
-    name = _MACHO_CPU.get(cputype, "cpu-%#x" % cputype)
-    if name == "arm64" and (subtype & 0x00FFFFFF) == 2:
-        return "arm64e"
-    return name
-
-
-def parse_binary_header(head):
-    """Header bytes -> {"format": macho|elf|pe, "archs": [...], ...} or None."""
-    if len(head) < 8:
-        return None
-    magic = head[:4]
-    if magic in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"):
-        wide = magic == b"\xca\xfe\xba\xbf"
-        (nfat,) = struct.unpack(">I", head[4:8])
-        if nfat == 0 or nfat > 30:  # a Java class file shares the magic
-            return None
-        size = 32 if wide else 20
-        archs = []
-        for i in range(nfat):
-            off = 8 + i * size
-            if off + 8 > len(head):
-                break
-            cputype, subtype = struct.unpack(">Ii", head[off : off + 8])
-            archs.append(_macho_arch(cputype, subtype & 0xFFFFFFFF))
-        return {"format": "macho", "fat": True, "archs": archs}
-    for raw, endian, bits in (
-        (b"\xcf\xfa\xed\xfe", "<", 64),
-        (b"\xfe\xed\xfa\xcf", ">", 64),
-        (b"\xce\xfa\xed\xfe", "<", 32),
-        (b"\xfe\xed\xfa\xce", ">", 32),
-    ):
-        if magic == raw:
-            cputype, subtype = struct.unpack(endian + "II", head[4:12])
-            return {
-                "format": "macho",
-                "fat": False,
-                "bits": bits,
-                "archs": [_macho_arch(cputype, subtype)],
-            }
-    if magic == b"\x7fELF" and len(head) >= 20:
-        bits = {1: 32, 2: 64}.get(head[4])
-        endian = {1: "<", 2: ">"}.get(head[5])
-        if bits is None or endian is None:
-            return None
-        (machine,) = struct.unpack(endian + "H", head[18:20])
-        arch = _ELF_MACHINE.get(machine, "machine-%d" % machine)
-        if arch == "ppc64" and endian == "<":
-            arch = "ppc64le"
-        return {"format": "elf", "bits": bits, "endian": endian, "archs": [arch]}
-    if head[:2] == b"MZ" and len(head) >= 0x40:
-        (lfanew,) = struct.unpack("<I", head[0x3C:0x40])
-        if lfanew + 6 <= len(head) and head[lfanew : lfanew + 4] == b"PE\0\0":
-            (machine,) = struct.unpack("<H", head[lfanew + 4 : lfanew + 6])
-            return {"format": "pe", "archs": [_PE_MACHINE.get(machine, "machine-%#x" % machine)]}
-    return None
-
-
-def read_binary(path):
-    try:
-        with open(path, "rb") as fh:
-            return parse_binary_header(fh.read(HEADER_BYTES))
-    except OSError:
-        return None
-
-
-def is_binary_name(name):
-    return name.endswith(BINARY_SUFFIXES) or ".so." in name
-
-
-FORMAT_FOR_OS = {"macos": "macho", "linux": "elf", "windows": "pe"}
-
-
-def binary_loadable(info, interp_os, interp_arch):
-    want = FORMAT_FOR_OS.get(interp_os)
-    if want is not None and info["format"] != want:
-        return False
-    return arch_loadable(interp_arch, info["archs"])
 
 
 # --- the interpreter ----------------------------------------------------------------
@@ -652,235 +456,6 @@ def keras_config():
     else:
         out["keras_json"] = None
     return out
-
-
-# --- the child: numpy and TensorFlow, imported for real -----------------------------
-
-
-def emit(key, value):
-    line = DATA + json.dumps({key: value}, default=str)
-    if len(line) > MAX_CHILD_LINE:
-        line = DATA + json.dumps({key: "(dropped: too large)"})
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def _blas_flavour(name):
-    low = (name or "").lower()
-    for key in ("accelerate", "mkl", "openblas", "blis", "flexiblas", "atlas"):
-        if key in low:
-            return key
-    return low or None
-
-
-def child_numpy():
-    emit("stage", "numpy-import")
-    progress("numpy: importing")
-    t0 = time.perf_counter()
-    import numpy as np
-
-    info = {"version": np.__version__, "file": np.__file__, "import_s": time.perf_counter() - t0}
-    try:
-        import contextlib
-        import io
-
-        with contextlib.redirect_stdout(io.StringIO()):
-            cfg = np.show_config(mode="dicts")
-        deps = (cfg or {}).get("Build Dependencies", {})
-        blas = deps.get("blas", {}) or {}
-        lapack = deps.get("lapack", {}) or {}
-        info.update(
-            blas_name=blas.get("name"),
-            blas_version=blas.get("version"),
-            lapack_name=lapack.get("name"),
-            blas_from="show_config",
-        )
-    except Exception:
-        names = []
-        cfgmod = getattr(np, "__config__", None)
-        get_info = getattr(cfgmod, "get_info", None)
-        for key in ("blas_opt_info", "blas_ilp64_opt_info", "lapack_opt_info"):
-            try:
-                section = get_info(key) if get_info else getattr(cfgmod, key, {})
-            except Exception:
-                section = {}
-            for lib in (section or {}).get("libraries", []) or []:
-                names.append(str(lib))
-            for macro in (section or {}).get("define_macros", []) or []:
-                names.append(str(macro[0]) if isinstance(macro, (list, tuple)) else str(macro))
-            extra = (section or {}).get("extra_link_args", []) or []
-            names.extend(str(x) for x in extra)
-        info.update(blas_name=" ".join(names) or None, blas_from="__config__")
-    info["blas"] = _blas_flavour(info.get("blas_name"))
-    emit("numpy", info)
-
-
-def _device_details(tf, dev):
-    try:
-        details = tf.config.experimental.get_device_details(dev)
-        return {str(k): str(v) for k, v in dict(details).items()}
-    except Exception:
-        return {}
-
-
-def _time_matmul(tf, device, n):
-    with tf.device(device):
-        a = tf.random.uniform((n, n))
-        b = tf.random.uniform((n, n))
-        float(tf.reduce_sum(tf.linalg.matmul(a, b)).numpy())  # warm-up
-        best = None
-        for _ in range(3):
-            t0 = time.perf_counter()
-            c = tf.linalg.matmul(a, b)
-            float(tf.reduce_sum(c).numpy())
-            dt = time.perf_counter() - t0
-            best = dt if best is None or dt < best else best
-        placed = getattr(c, "device", "") or ""
-    return {"device": device, "n": n, "ms": round(best * 1000.0, 3), "placed_on": placed}
-
-
-def child_tensorflow():
-    emit("stage", "tensorflow-import")
-    progress("tensorflow: importing (this can take a while)")
-    t0 = time.perf_counter()
-    try:
-        import tensorflow as tf
-    except BaseException as exc:  # NotFoundError, OSError, ImportError, SystemExit ...
-        import traceback
-
-        tb = traceback.format_exc()
-        emit("tf_import_error", {"error": short_error(exc), "traceback": tb[-STDERR_TAIL:]})
-        return
-    if not hasattr(tf, "__version__"):
-        where = list(getattr(tf, "__path__", []) or [])[:1] or [getattr(tf, "__file__", None)]
-        emit(
-            "tf_import_error",
-            {
-                "error": "tensorflow at %s has no __version__: a partial or broken install"
-                " (an empty folder left by an uninstall?)" % (where[0],),
-                "traceback": "",
-            },
-        )
-        return
-    emit("tf_import_s", round(time.perf_counter() - t0, 3))
-    emit("tf_version", str(getattr(tf, "__version__", "")))
-    emit("tf_file", getattr(tf, "__file__", None))
-    with contextlib.suppress(Exception):
-        emit("tf_git_version", str(tf.version.GIT_VERSION))
-    emit("stage", "tensorflow-build-info")
-    try:
-        info = tf.sysconfig.get_build_info()
-        emit("tf_build_info", {str(k): str(v)[:500] for k, v in dict(info).items()})
-    except Exception as exc:
-        emit("tf_build_info", {"error": short_error(exc)})
-
-    emit("stage", "tensorflow-devices")
-    progress("tensorflow: listing devices")
-    devices = []
-    try:
-        for dev in tf.config.list_physical_devices():
-            devices.append(
-                {
-                    "name": dev.name,
-                    "type": dev.device_type,
-                    "details": _device_details(tf, dev) if dev.device_type != "CPU" else {},
-                }
-            )
-        emit("tf_devices", devices)
-    except Exception as exc:
-        emit("tf_devices_error", short_error(exc))
-
-    emit("stage", "tensorflow-matmul")
-    gpus = [d for d in devices if d["type"] == "GPU"]
-    n = 1024 if gpus else 512
-    results = []
-    for kind in ["CPU"] + [d["type"] for d in devices if d["type"] not in ("CPU",)]:
-        idx = 0
-        name = "/%s:%d" % (kind, idx)
-        if any(r["device"] == name for r in results):
-            continue
-        progress("tensorflow: %dx%d matmul on %s" % (n, n, name))
-        try:
-            results.append(_time_matmul(tf, name, n))
-        except Exception as exc:
-            results.append({"device": name, "n": n, "error": short_error(exc)})
-    emit("tf_matmul", results)
-
-    emit("stage", "keras")
-    progress("keras: resolving tf.keras and building a tiny model")
-    keras_info = {}
-    model_api = None
-    try:
-        tk = tf.keras
-        mod = getattr(tk, "__name__", None)
-        keras_info["tf_keras_module"] = mod
-        keras_info["tf_keras_file"] = getattr(tk, "__file__", None)
-        ver = getattr(tk, "__version__", None)
-        if ver is None:
-            vfun = getattr(tk, "version", None)
-            ver = vfun() if callable(vfun) else None
-        keras_info["tf_keras_version"] = str(ver) if ver is not None else None
-        model_api = tk
-    except BaseException as exc:
-        keras_info["tf_keras_error"] = short_error(exc)
-    try:
-        import keras
-
-        keras_info["keras_version"] = str(getattr(keras, "__version__", None))
-        keras_info["keras_file"] = getattr(keras, "__file__", None)
-        try:
-            keras_info["keras_backend"] = str(keras.backend.backend())
-        except Exception as exc:
-            keras_info["keras_backend_error"] = short_error(exc)
-        if model_api is None:
-            model_api = keras
-    except BaseException as exc:
-        keras_info["keras_import_error"] = short_error(exc)
-    emit("keras", keras_info)
-
-    emit("stage", "keras-model")
-    if model_api is not None:
-        try:
-            import numpy as np
-
-            t0 = time.perf_counter()
-            model = model_api.Sequential(
-                [model_api.Input(shape=(4,)), model_api.layers.Dense(3, activation="relu")]
-            )
-            out = model.predict(np.ones((2, 4), dtype="float32"), verbose=0)
-            emit(
-                "keras_model",
-                {
-                    "ok": True,
-                    "api": getattr(model_api, "__name__", None),
-                    "output_shape": list(getattr(out, "shape", ())),
-                    "ms": round((time.perf_counter() - t0) * 1000.0, 3),
-                },
-            )
-        except BaseException as exc:
-            emit("keras_model", {"ok": False, "error": short_error(exc)})
-    emit("stage", "done")
-
-
-def child_main(opts):
-    for site in reversed(opts.sites):
-        sys.path.insert(0, os.path.abspath(site))
-    emit("stage", "start")
-    try:
-        import importlib.util
-
-        has_numpy = importlib.util.find_spec("numpy") is not None
-    except Exception:
-        has_numpy = False
-    if has_numpy:
-        try:
-            child_numpy()
-        except BaseException as exc:
-            emit("numpy_error", short_error(exc))
-    if not opts.no_tensorflow:
-        child_tensorflow()
-    emit("stage", "done")
-    return 0
 
 
 def _read_stream(stream, sink, forward):
