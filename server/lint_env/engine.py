@@ -22,6 +22,7 @@ from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, internal_problem, parse_text, read_document
 from .suppress import is_suppressed
 from .target import Target
+from .target_merge import merge_across_targets
 
 
 class Engine:
@@ -434,6 +435,7 @@ class Engine:
         project_docs = self.project_documents(doc.path) if code else []
         declared = self.project_model().declared_for(doc.path, doc) if code else frozenset()
         view = self.project_view() if code else None
+        per_target: list[tuple[str, list[Finding]]] = []
         for platform in self._platforms_for(doc):
             target = Target(platform, py, py_note)
 
@@ -483,7 +485,8 @@ class Engine:
 
             # one place for every fix: a fix whose result lint-env reports as an error
             # is not offered (fixcheck.py)
-            findings.extend(verified(doc, for_target(doc), recheck))
+            per_target.append((target.label, verified(doc, for_target(doc), recheck)))
+        findings.extend(merge_across_targets(per_target))
         return self._finish(doc, findings)
 
     def _summarize(self, doc: Document, target: Target, found: list[Finding]) -> list[Finding]:
