@@ -93,7 +93,9 @@ def test_parse_binary_header(head: bytes, fmt: str, archs: list[str]) -> None:
 
 def test_java_class_file_is_not_a_fat_binary() -> None:
     # A Java class starts with CAFEBABE too; then comes a minor/major version (0x0000_0041).
-    assert probe_platform.parse_binary_header(b"\xca\xfe\xba\xbe\x00\x00\x00\x41" + b"\0" * 32) is None
+    assert (
+        probe_platform.parse_binary_header(b"\xca\xfe\xba\xbe\x00\x00\x00\x41" + b"\0" * 32) is None
+    )
 
 
 @pytest.mark.parametrize("head", [b"", b"\x7fEL", b"INPUT ( libfoo.so.1 )\n", b"\0" * 64])

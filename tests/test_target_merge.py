@@ -59,7 +59,10 @@ def test_findings_that_differ_beyond_the_target_name_stay_apart() -> None:
     merged = merge_across_targets(
         [
             ("macOS arm64", [_finding("no wheel for macOS arm64 / Python 3.9"), _finding("a", 2)]),
-            ("Linux x86_64", [_finding("no wheel for Linux x86_64 / Python 3.10"), _finding("a", 2)]),
+            (
+                "Linux x86_64",
+                [_finding("no wheel for Linux x86_64 / Python 3.10"), _finding("a", 2)],
+            ),
         ]
     )
     assert [f.message for f in merged] == [
@@ -72,5 +75,7 @@ def test_findings_that_differ_beyond_the_target_name_stay_apart() -> None:
 def test_three_targets_are_listed_in_the_order_checked() -> None:
     labels = ["macOS arm64", "Linux x86_64", "Windows x86_64"]
     merged = merge_across_targets([(t, [_finding(f"missing on {t}")]) for t in labels])
-    assert [f.message for f in merged] == ["missing on macOS arm64, Linux x86_64 and Windows x86_64"]
+    assert [f.message for f in merged] == [
+        "missing on macOS arm64, Linux x86_64 and Windows x86_64"
+    ]
     assert join_labels(["A"]) == "A"
