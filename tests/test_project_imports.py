@@ -110,6 +110,28 @@ def test_declarations_serve_their_own_folder(project):
     assert "'torch'" in msgs and "'matplotlib'" in msgs and "pandas" not in msgs
 
 
+def test_requirements_folders_nest_and_their_readme_is_no_requirements_file(project):
+    """The layout of PyTorch Lightning: requirements/pytorch/*.txt (names without
+    "requirements", next to a helper script) serve the whole project, and a README.txt
+    in requirements/ is documentation, not a requirements file."""
+    root = project(
+        {
+            "pyproject.toml": "[project]\nname = 'x'\nversion = '1'\ndependencies = ['numpy']\n",
+            "requirements/README.txt": "Pins per extra.\nRun pip install -r base.txt to set up.\n",
+            "requirements/pytorch/examples.txt": "torchvision >=0.16.0, <0.26.0\n",
+            "requirements/pytorch/test.txt": "scikit-learn >0.22.1\n",
+            "requirements/pytorch/check-extras.py": "import sklearn\n",
+            "examples/train.py": "import numpy, torchvision, sklearn\n",
+        }
+    )
+    found = _check(root)
+    assert [f for f in found if f.code in ("IM001", "LE001")] == []
+    checked = Project(root, Config()).check([root]).files
+    names = {p.relative_to(root).as_posix() for p in checked}
+    assert "requirements/pytorch/examples.txt" in names
+    assert "requirements/README.txt" not in names
+
+
 def test_setup_py_and_setup_cfg_are_read_statically(project):
     root = project(
         {

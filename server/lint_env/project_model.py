@@ -26,6 +26,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .model import Dependency, Document, Kind
+from .sources import REQUIREMENTS_FOLDERS
 
 DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT, Kind.LOCK)  # lockfiles list all
 CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)
@@ -176,6 +177,11 @@ def meant_for(path: Path) -> frozenset[str] | None:
 
 
 def _scope(path: Path, code_dirs: set[str], root: str) -> str:
+    for anc in path.parents:  # requirements/pytorch/base.txt serves the folder above requirements/
+        if len(str(anc)) <= len(root):
+            break
+        if anc.name.lower() in REQUIREMENTS_FOLDERS:
+            return str(anc.parent)
     folder = str(path.parent)
     if folder != root and (folder not in code_dirs or path.parent.name in _DEPENDENCY_FOLDERS):
         parent = os.path.dirname(folder)

@@ -25,7 +25,12 @@ _REQ_PATTERNS = (
     "constraints*.in",
     "*.pip",
 )
-_REQ_DIRS = ("requirements", "requirement", "reqs")
+# Folders of requirements files: every .txt/.in/.pip in them, or in a folder inside them
+# (requirements/pytorch/base.txt), is one, except documentation (README.txt).
+REQUIREMENTS_FOLDERS = ("requirements", "requirement", "reqs")
+_NOT_REQUIREMENTS = re.compile(
+    r"(readme|license|licence|copying|notes|changelog|changes|authors|todo)\b", re.I
+)
 _CONDA_PATTERNS = ("environment*.yml", "environment*.yaml", "env*.yml", "env*.yaml")
 # A YAML file is a conda environment file when it has a top-level `dependencies:` list
 # (and no keys of other YAML formats: CI workflows, compose files, recipes).
@@ -56,13 +61,25 @@ def detect_kind(path: Path, explicit: bool = False) -> Kind | None:
         return Kind.CONDA
     if any(fnmatch.fnmatch(name, p) for p in _REQ_PATTERNS):
         return Kind.REQUIREMENTS
-    if path.parent.name.lower() in _REQ_DIRS and name.endswith((".txt", ".in", ".pip")):
+    if (
+        name.endswith((".txt", ".in", ".pip"))
+        and _in_requirements_folder(path)
+        and not _NOT_REQUIREMENTS.match(name)
+    ):
         return Kind.REQUIREMENTS
     if explicit:
         if name.endswith((".yml", ".yaml")):
             return Kind.CONDA
         return Kind.REQUIREMENTS
     return None
+
+
+def _in_requirements_folder(path: Path) -> bool:
+    """In ``requirements/`` or one folder further down (``requirements/full/``)."""
+    parent = path.parent
+    return parent.name.lower() in REQUIREMENTS_FOLDERS or (
+        parent.parent.name.lower() in REQUIREMENTS_FOLDERS
+    )
 
 
 def sniff_kind(path: Path) -> Kind | None:
