@@ -417,6 +417,24 @@ def test_files_named_for_another_platform_are_not_checked_for_this_one(project):
     assert not [f for f in _check(root) if f.code == "IM001"]  # still declarations
 
 
+def test_a_plain_file_beside_one_for_the_mac_is_the_one_for_other_platforms(project):
+    """The layout of text-generation-webui: requirements.txt (NVIDIA) beside
+    requirements_apple_silicon.txt. The plain file is not judged for macOS, unless the
+    Mac file includes it; on Linux it still is."""
+    files = {
+        "requirements.txt": "tensorflow-cpu\n",
+        "requirements_apple_silicon.txt": "tensorflow==2.16.2\n",
+        "environment.yml": "dependencies:\n  - cudatoolkit=11.8\n",
+        "environment-mac.yml": "dependencies:\n  - numpy\n",
+    }
+    root = project(files)
+    assert {f.path.name for f in _check(root)} == set()
+    linux = {f.path.name for f in _check(root, targets=("linux-x86_64",))}
+    assert "environment.yml" not in linux  # cudatoolkit installs on Linux
+    root = project({**files, "requirements_apple_silicon.txt": "-r requirements.txt\n"})
+    assert {f.path.name for f in _check(root)} == {"requirements.txt"}  # TF001 for macOS
+
+
 def test_imports_on_one_path_of_a_script_are_optional(project):
     root = project(
         {

@@ -203,11 +203,48 @@ class Engine:
 
     def _platforms_for(self, doc: Document) -> list[str]:
         """The configured targets a document is checked for: `requirements-cuda.txt` is
-        not for macOS (project_model.meant_for)."""
+        not for macOS (project_model.meant_for), and neither is a plain `requirements.txt`
+        beside a `requirements_apple_silicon.txt` that does not include it."""
         from .project_model import meant_for
 
         meant = meant_for(doc.path) if doc.kind in _DEP_KINDS else None
+        if meant is None and doc.kind in (Kind.REQUIREMENTS, Kind.CONDA):
+            meant = self._left_by_siblings(doc)
         return [p for p in self.config.targets if meant is None or p.split("-", 1)[0] in meant]
+
+    def _left_by_siblings(self, doc: Document) -> frozenset[str] | None:
+        """A file that names no platform, beside a file of its kind named for macOS
+        (`requirements_apple_silicon.txt`, `environment-mac.yml`) that does not include
+        it, is the one for the other platforms: the Mac has its own. None: no such
+        sibling. Only macOS counts: a `requirements-cuda.txt` beside `requirements.txt`
+        makes the plain one the CPU file, still for every platform."""
+        from .project_model import meant_for
+
+        try:
+            with os.scandir(doc.path.parent) as entries:
+                siblings = sorted(Path(e.path) for e in entries if e.name != doc.path.name)
+        except OSError:
+            return None
+        for sib in siblings:
+            mac = meant_for(sib) == _MACOS and detect_kind(sib) is doc.kind
+            if mac and not self._includes(sib, doc.path):
+                return _NOT_MACOS
+        return None
+
+    def _includes(self, start: Path, wanted: Path) -> bool:
+        """Whether the requirements file ``start`` includes ``wanted``, at any depth."""
+        if detect_kind(start) is not Kind.REQUIREMENTS:
+            return False
+        seen = {start}
+        todo = [start]
+        while todo:
+            for _inc, found in self._edges_of(todo.pop()):
+                if found.ok and found.path is not None and found.path not in seen:
+                    if found.path == wanted:
+                        return True
+                    seen.add(found.path)
+                    todo.append(found.path)
+        return False
 
     # --- includes ----------------------------------------------------------------------
     #
@@ -826,4 +863,6 @@ def _resolve_include(folder: Path, target: str) -> _Target:
 
 
 _DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)  # what a project declares
+_MACOS = frozenset({"macos"})
+_NOT_MACOS = frozenset({"linux", "windows"})
 _CODE_KINDS = (Kind.PYTHON, Kind.NOTEBOOK)
