@@ -99,3 +99,15 @@ def test_an_optional_c_extension_is_no_source_build_problem(tmp_path, monkeypatc
     assert wh001(tmp_path, "native==1.2.0\n")  # a source-build warning (see above)
     monkeypatch.setattr(import_map, "optional_extension", lambda name: name == "native")
     assert wh001(tmp_path, "native==1.2.0\n") == []
+
+
+def test_pip_picks_a_newer_sdist_over_an_older_wheel_it_allows(tmp_path):
+    """tokenizers on Python 3.8 (bark's pyproject): pip takes the newest release the
+    requirement allows, 0.21.0, and builds its sdist, though 0.20.3 has a cp38 wheel.
+    Here: 1.2.0 (an sdist on the Mac) is picked, 1.1.0 has the wheel. The finding names
+    the pick and the release with a wheel, never "no release has one"."""
+    (f,) = wh001(tmp_path, "native>=1.0,<2\n")
+    assert f.message.startswith("native >=1.0,<2 (pip picks 1.2.0) has no wheel for macOS arm64")
+    assert "pip builds it from its sdist" in f.message
+    assert "1.1.0 is the newest release it allows with one" in f.message
+    assert "no release has one" not in f.message

@@ -223,6 +223,14 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
         last = last_with_wheel(dep.name, ctx.target)
         newer, older = nearest_with_wheel(dep.name, ctx.target, versions)
         built = kinds[-1] == "sdist"  # the pick is a source build (else nothing installs)
+        # an older release it allows has a wheel, but pip picks the newest: its sdist
+        allowed = next(
+            (v for v, k in zip(reversed(versions), reversed(kinds), strict=True) if k == "wheel"),
+            None,
+        )
+        extra: dict[str, str] = {}
+        if allowed is not None:
+            extra["spec"] = f"{ctx.values(dep)['spec']} (pip picks {versions[-1]})"
         if "wheel" not in kinds and "sdist" not in kinds:
             severity = rule.severity
         else:
@@ -253,14 +261,18 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 if built
                 else ""
             )
-            + _wheel_hint(ctx, dep, versions, newer, older),
+            + _wheel_hint(ctx, dep, versions, newer, older, allowed),
+            **extra,
         )
 
 
-def _wheel_hint(ctx: Context, dep: Dependency, versions, newer, older) -> str:
+def _wheel_hint(ctx: Context, dep: Dependency, versions, newer, older, allowed=None) -> str:
     """'the nearest newer release with one is 2.0.0; 1.13.1 has macOS arm64 wheels for
-    Python 3.8–3.10' (what a user can act on)."""
-    if newer is not None:
+    Python 3.8–3.10' (what a user can act on). ``allowed``: the newest release the
+    requirement allows that has a wheel, when pip's pick (a newer one) has none."""
+    if allowed is not None:
+        parts = [f"{allowed} is the newest release it allows with one"]
+    elif newer is not None:
         parts = [f"the nearest newer release with one is {newer}"]
     elif older is not None:
         parts = [f"no newer release has one; the newest older one is {older}"]
