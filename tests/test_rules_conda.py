@@ -495,3 +495,22 @@ def test_build_fix_skips_lines_it_cannot_edit_and_keeps_the_others(tmp_path: Pat
         "  - zlib 1.2.11   # space form\n"
         '  - "xz=5.2.5"\n'
     )
+
+
+def test_a_retired_channel_is_one_finding_per_file_with_its_packages_related(tmp_path: Path):
+    """dinov2's conda.yaml: the pytorch channel listed, and three `pytorch::` packages.
+    One fact, said once at the channels entry; the package lines are related places."""
+    write_tree(
+        tmp_path,
+        {
+            "environment.yml": "channels:\n  - pytorch\n  - conda-forge\ndependencies:\n"
+            "  - python=3.11\n  - pytorch::pytorch=2.0.0\n  - pytorch::torchvision=0.15.0\n",
+            "other/environment.yml": "dependencies:\n  - pytorch::pytorch=2.0.0\n",
+        },
+    )
+    found = [f for f in Project(tmp_path, Config()).check([tmp_path]).findings if f.code == "CD005"]
+    where = sorted((f.path.relative_to(tmp_path).as_posix(), f.span.line) for f in found)
+    assert where == [("environment.yml", 1), ("other/environment.yml", 1)]
+    main = next(f for f in found if f.path.parent == tmp_path)
+    assert [r.span.line for r in main.related] == [5, 6]
+    assert "pytorch::torchvision=0.15.0" in main.related[1].message

@@ -9,7 +9,18 @@ from collections.abc import Iterator
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ..model import Dependency, Document, Finding, Fix, Kind, Setting, Severity, Span, TextEdit
+from ..model import (
+    Dependency,
+    Document,
+    Finding,
+    Fix,
+    Kind,
+    Related,
+    Setting,
+    Severity,
+    Span,
+    TextEdit,
+)
 from ..ruleset import Rule
 from . import Context, remove_line
 
@@ -42,13 +53,7 @@ def conda(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 continue
             yield ctx.finding(rule, dep.span, dep, channel=wanted)
     elif check == "channel-banned":
-        banned = set(p.get("channels", []))
-        for name, span in doc.channels:
-            if name in banned:
-                yield ctx.finding(rule, span, channel=name)
-        for dep in ctx.own:
-            if dep.source == "conda" and dep.channel in banned:
-                yield ctx.finding(rule, dep.span, dep, channel=dep.channel)
+        yield from _banned_channels(rule, ctx, set(p.get("channels", [])))
     elif check == "variable":
         values = set(p.get("values", []))
         for s in doc.settings:
@@ -99,6 +104,27 @@ def platform_build(build: str | None) -> bool:
         and not build.startswith("pyh")
         and bool(_PLATFORM_BUILD.search(build))
     )
+
+
+def _banned_channels(rule: Rule, ctx: Context, banned: set[str]) -> Iterator[Finding]:
+    """One finding per banned channel and file, at its first place (the `channels:`
+    entry, else the first `channel::package`), with the other places as related."""
+    places: dict[str, list[tuple[Span, Dependency | None]]] = {}
+    for name, span in ctx.doc.channels:
+        if name in banned:
+            places.setdefault(name, []).append((span, None))
+    for dep in ctx.own:
+        if dep.source == "conda" and dep.channel in banned:
+            places.setdefault(dep.channel, []).append((dep.span, dep))
+    for channel, found in places.items():
+        (span, dep), rest = found[0], found[1:]
+        related = tuple(
+            ctx.related(d, f"{d.raw}: from the {channel} channel")
+            if d is not None
+            else Related(ctx.doc.path, s, f"the {channel} channel is listed here")
+            for s, d in rest
+        )
+        yield ctx.finding(rule, span, dep, channel=channel, related=related)
 
 
 def _exported_builds(rule: Rule, ctx: Context) -> Iterator[Finding]:
