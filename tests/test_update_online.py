@@ -586,11 +586,19 @@ def test_online_setting_in_pyproject(index: Index, env, tmp_path: Path) -> None:
     )
     index.publish("gpuonly", LINUX_ONLY)
     _pipconf(env, f"[global]\nindex-url = {index.url}\n")
-    done = run_cli("check", "--format", "json", str(proj), cwd=proj, env=env)
+    # the repository's own setting alone sends nothing (a checked repository must not
+    # make lint-env connect): a one-line note says how to allow it
+    alone = run_cli("check", "--format", "json", str(proj), cwd=proj, env=env)
+    assert index.requests == [] and json.loads(alone.stdout) == [], alone.stderr
+    assert "online = true is ignored" in alone.stderr
+    assert "LINT_ENV_ALLOW_ONLINE=1" in alone.stderr
+    allowed = {**env, "LINT_ENV_ALLOW_ONLINE": "1"}
+    done = run_cli("check", "--format", "json", str(proj), cwd=proj, env=allowed)
     assert [f["code"] for f in json.loads(done.stdout)] == ["WH001"], done.stderr
-    off = run_cli("check", "--no-online", "--format", "json", str(proj), cwd=proj, env=env)
+    assert "ignored" not in done.stderr
+    off = run_cli("check", "--no-online", "--format", "json", str(proj), cwd=proj, env=allowed)
     assert len(index.requests) == 1  # --no-online overrides the setting
-    assert off.returncode in (0, 1)
+    assert off.returncode in (0, 1) and "ignored" not in off.stderr
 
 
 def test_online_off_sends_nothing_even_with_a_poisoned_environment(

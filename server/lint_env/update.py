@@ -127,6 +127,24 @@ def _problem(o: Outcome) -> str | None:
 
 # --- check --online --------------------------------------------------------------------
 
+ALLOW_ENV = "LINT_ENV_ALLOW_ONLINE"  # the user's opt-in to a project's ``online = true``
+
+
+def project_online(environ=None) -> tuple[bool, str | None]:
+    """Whether a project's ``[tool.lint-env] online = true`` turns look-ups on, and the
+    note to print when it does not. The setting lives in the repository being checked:
+    honouring it alone would let a repository make a mere ``check`` connect to the
+    network, so it counts only when the user allows it (``LINT_ENV_ALLOW_ONLINE=1``)."""
+    import os
+
+    env = os.environ if environ is None else environ
+    if env.get(ALLOW_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
+        return True, None
+    return False, (
+        "[tool.lint-env] online = true is ignored: a project's own setting does not "
+        f"turn on network look-ups; pass --online, or set {ALLOW_ENV}=1 to allow it"
+    )
+
 
 def unknown_names(project) -> list[str]:
     """pip requirements of the project that the shipped snapshot does not hold."""
