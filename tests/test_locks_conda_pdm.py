@@ -233,6 +233,32 @@ def test_pixi_manifest_platforms_without_the_target_are_lk005(tmp_path):
     assert _check(tmp_path) == []
 
 
+def test_a_pixi_lock_and_its_manifest_lacking_the_target_are_one_finding(tmp_path):
+    """pixi writes pixi.lock from the manifest's platforms: when both lack osx-arm64 the
+    manifest is the cause (LK005), and the lock is its related location, not LK004 too."""
+    shutil.copy(FIX / "torch-pixi.lock", tmp_path / "pixi.lock")  # linux-64, osx-64
+    manifest = PIXI_TOML.replace('"win-64"]', '"osx-64"]')
+    write_tree(tmp_path, {"pixi.toml": manifest})
+    mac = _check(tmp_path)
+    assert [(Path(f["path"]).name, f["code"], f["line"]) for f in mac] == [
+        ("pixi.toml", "LK005", 5)
+    ]
+    related = mac[0]["related"]
+    assert [(Path(r["path"]).name, r["line"]) for r in related] == [("pixi.lock", 2)]
+    # LK005 ignored: the lock's own finding comes back
+    ignored = _check(tmp_path, "--ignore", "LK005")
+    assert [(Path(f["path"]).name, f["code"]) for f in ignored] == [("pixi.lock", "LK004")]
+    # the manifest has osx-arm64 but the lock was not re-generated: LK004 alone
+    write_tree(tmp_path, {"pixi.toml": manifest.replace('"osx-64"]', '"osx-arm64"]')})
+    stale = _check(tmp_path)
+    assert [(Path(f["path"]).name, f["code"]) for f in stale] == [("pixi.lock", "LK004")]
+    # a manifest in another folder is not this lock's
+    (tmp_path / "pixi.toml").unlink()
+    write_tree(tmp_path, {"sub/pixi.toml": manifest})
+    apart = sorted((Path(f["path"]).name, f["code"]) for f in _check(tmp_path))
+    assert apart == [("pixi.lock", "LK004"), ("pixi.toml", "LK005")]
+
+
 @pytest.mark.parametrize(
     "text",
     [

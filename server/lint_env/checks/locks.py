@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..model import Dependency, Finding, Kind, LockedPackage, Setting, Span
+from ..model import Dependency, Finding, Kind, LockedPackage, Related, Setting, Span
 from ..ruleset import Rule
 from . import Context
 
@@ -67,6 +67,8 @@ def lock(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if rule.params["check"] == "platforms":
         subdir = ctx.target.conda_subdir
         if lk.platforms and subdir not in lk.covered:
+            if lk.format == "pixi" and ctx.config_enabled("LK005") and _pixi_manifest(ctx):
+                return  # the manifest's platforms are the cause: LK005 says it, once
             span = lk.supported_span or Span.point(0)
             yield ctx.finding(rule, span, platforms=", ".join(lk.covered) or "none", subdir=subdir)
         return
@@ -86,16 +88,46 @@ def lock(rule: Rule, ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(rule, pkg.dependency.span, pkg.dependency, version=pkg.version)
 
 
-def _manifest_platforms(rule: Rule, ctx: Context) -> Iterator[Finding]:
-    """A pixi manifest's ``platforms`` without the target's conda subdir."""
+def _lacking(doc, subdir: str) -> Setting | None:
+    """The pixi ``platforms`` setting of a manifest document that lacks ``subdir``."""
+    for st in doc.settings:
+        if st.key == "pixi-platforms" and subdir not in st.value.split(","):
+            return st
+    return None
+
+
+def _pixi_manifest(ctx: Context) -> bool:
+    """Is the lock next to a pixi manifest (pixi.toml, pyproject.toml ``[tool.pixi]``)
+    whose platforms lack the target's subdir? pixi writes the lock from it."""
+    folder = ctx.doc.path.parent
     subdir = ctx.target.conda_subdir
-    for st in ctx.doc.settings:
-        if st.key == "pixi-platforms":
-            names = [p for p in st.value.split(",") if p]
-            if subdir not in names:
-                yield ctx.finding(
-                    rule, st.span, platforms=", ".join(names) or "none", subdir=subdir
-                )
+    return any(d.path.parent == folder and _lacking(d, subdir) for d in ctx.declaration_documents())
+
+
+def _manifest_platforms(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    """A pixi manifest's ``platforms`` without the target's conda subdir; the pixi.lock
+    next to it that lacks the subdir too is a related location, not a second finding."""
+    subdir = ctx.target.conda_subdir
+    st = _lacking(ctx.doc, subdir)
+    if st is None:
+        return
+    related = tuple(
+        Related(
+            d.path,
+            d.lock.supported_span or Span.point(0),
+            f"{d.path.name} has no {subdir} packages either",
+        )
+        for d in ctx.declaration_documents()
+        if d.path.parent == ctx.doc.path.parent
+        and d.lock is not None
+        and d.lock.format == "pixi"
+        and d.lock.platforms
+        and subdir not in d.lock.covered
+    )
+    names = [p for p in st.value.split(",") if p]
+    yield ctx.finding(
+        rule, st.span, related=related, platforms=", ".join(names) or "none", subdir=subdir
+    )
 
 
 # --- requirements files in pip's hash-checking mode ------------------------------------
