@@ -45,6 +45,7 @@ class Index:
         self.max_inflight = 0
         self.delay = 0.0
         self.auth: str | None = None  # "user:password" required when set
+        self.html_only = False  # True: a PEP 503 index, text/html pages and no JSON API
         self.server: ThreadingHTTPServer | None = None
 
     @property
@@ -88,6 +89,23 @@ def _prefix(name: str) -> str:
     return name.replace("-", "_") + "-"
 
 
+def _html_page(json_body: bytes) -> bytes:
+    """A PEP 503 page (PEP 592 data-yanked, data-requires-python) for a PEP 691 one."""
+    import html
+
+    page = json.loads(json_body)
+    rows = []
+    for f in page.get("files", []):
+        attrs = f' href="{html.escape(f["url"])}#sha256={f["hashes"]["sha256"]}"'
+        if f.get("requires-python"):
+            attrs += f' data-requires-python="{html.escape(f["requires-python"])}"'
+        if f.get("yanked"):
+            attrs += ' data-yanked=""'
+        rows.append(f"    <a{attrs}>{html.escape(f['filename'])}</a><br/>")
+    text = "<!DOCTYPE html>\n<html>\n  <body>\n" + "\n".join(rows) + "\n  </body>\n</html>\n"
+    return text.encode("utf-8")
+
+
 def _handler(index: Index):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:
@@ -124,6 +142,9 @@ def _handler(index: Index):
                 self.end_headers()
                 return
             body = page.read_bytes()
+            ctype = JSON_TYPE
+            if index.html_only:  # the same files as PEP 503 anchors, whatever was asked
+                body, ctype = _html_page(body), "text/html; charset=utf-8"
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
@@ -131,7 +152,7 @@ def _handler(index: Index):
                 self.end_headers()
                 return
             self.send_response(200)
-            self.send_header("Content-Type", JSON_TYPE)
+            self.send_header("Content-Type", ctype)
             self.send_header("ETag", etag)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -574,6 +595,28 @@ def test_online_data_changes_the_check(index: Index, env, tmp_path: Path) -> Non
     assert upd.returncode == 0, upd.stderr
     fixed = run_cli(*args, env=env)
     assert fixed.returncode == 0 and "WH001" not in fixed.stdout
+
+
+def test_an_html_only_index_serves_update_and_online(index: Index, env, tmp_path: Path) -> None:
+    """A PEP 503 index without the JSON API (text/html pages only, as a plain file
+    server or an older mirror gives): the anchors are read, data-requires-python too."""
+    index.html_only = True
+    proj = write_tree(tmp_path / "proj", {"requirements.txt": REQS})
+    index.publish("gpuonly", LINUX_ONLY, requires_python=">=3.8")
+    _pipconf(env, f"[global]\nindex-url = {index.url}\n")
+    args = ("check", "--python-version", "3.11", "--format", "json", str(proj))
+    online = run_cli(*args, "--online", env=env)
+    assert online.returncode == 1, online.stderr
+    assert [f["code"] for f in json.loads(online.stdout)] == ["WH001"], online.stderr
+    assert index.paths() == ["/simple/gpuonly/"]
+    assert "vnd.pypi.simple.v1+json" in index.requests[0][1]["Accept"]  # asked, not given
+    (release,) = _user_file(env, "gpuonly")["releases"]
+    assert release["version"] == "1.0" and release["requires_python"] == ">=3.8"
+    assert sorted(release["wheels"]) == sorted(n.split("-", 2)[2][:-4] for n in LINUX_ONLY)
+    index.publish("gpuonly", WITH_MAC)  # now with a macOS arm64 wheel, any Python
+    upd = run_cli("update", "gpuonly", env=env)
+    assert upd.returncode == 0, upd.stderr
+    assert json.loads(run_cli(*args, env=env).stdout) == []
 
 
 def test_online_setting_in_pyproject(index: Index, env, tmp_path: Path) -> None:
