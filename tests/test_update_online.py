@@ -556,9 +556,56 @@ def test_https_index_with_pip_cert(index: Index, env, tmp_path: Path) -> None:
         _pipconf(env, f"[global]\nindex-url = {url}\ncert = {cert}\n")
         [o] = snapshot_store.refresh(["gpuonly"], read_settings())
         assert o.status == "written", o.error
+        # pip's trusted-host: the certificate of that host (or host:port) is not verified
+        port = server.server_address[1]
+        for trusted, ok in [
+            ("127.0.0.1", True),
+            (f"127.0.0.1:{port}", True),
+            ("127.0.0.1:1", False),
+            ("localhost", False),
+        ]:
+            _pipconf(env, f"[global]\nindex-url = {url}\ntrusted-host = {trusted}\n")
+            assert read_settings().trusted_hosts == (trusted,)
+            [o] = snapshot_store.refresh(["gpuonly"], read_settings(), fresh_s=0)
+            assert (o.status in ("written", "unchanged")) is ok, (trusted, o.error)
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_find_links_folders_are_read_and_urls_are_not(index: Index, env, tmp_path: Path) -> None:
+    """pip takes the files of a find-links folder as candidates next to the index's; a
+    find-links URL is not fetched (a note says so), and keyring is not supported."""
+    wheels = tmp_path / "wheelhouse"
+    wheels.mkdir()
+    mac = "gpuonly-1.0-cp311-cp311-macosx_11_0_arm64.whl"
+    (wheels / mac).write_bytes(b"")
+    (wheels / "other-2.0-py3-none-any.whl").write_bytes(b"")  # another project
+    (wheels / "notes.txt").write_text("not a distribution", encoding="utf-8")
+    index.publish("gpuonly", LINUX_ONLY)
+    elsewhere = index.url + "elsewhere/"
+    _pipconf(
+        env,
+        f"[global]\nindex-url = {index.url}\nfind-links =\n    {wheels}\n    {elsewhere}\n"
+        "keyring-provider = import\n",
+    )
+    done = run_cli("update", "gpuonly", env=env)
+    assert done.returncode == 0, done.stderr
+    assert index.paths() == ["/simple/gpuonly/"]  # the find-links URL is never asked
+    assert f"find-links {elsewhere} is a URL: not read" in done.stderr
+    assert "keyring-provider = import is not supported" in done.stderr
+    (release,) = _user_file(env, "gpuonly")["releases"]
+    assert "cp311-cp311-macosx_11_0_arm64" in release["wheels"]
+    proj = write_tree(tmp_path / "proj", {"requirements.txt": REQS})
+    check = run_cli("check", "--python-version", "3.11", "--format", "json", str(proj), env=env)
+    assert json.loads(check.stdout) == []  # the folder's macOS wheel installs
+    # a file: URL names a folder too; a missing folder is skipped
+    _pipconf(
+        env, f"[global]\nindex-url = {index.url}\nfind-links = {wheels.as_uri()} /no/such/dir\n"
+    )
+    settings = read_settings()
+    assert pipconfig.find_links_dirs(settings) == ((wheels,), [])
+    assert pipconfig.unsupported_notes(settings) == []
 
 
 # --- check --online -------------------------------------------------------------------

@@ -65,6 +65,10 @@ def cmd_update(args: argparse.Namespace) -> int:
     except NoIndex as exc:
         print(f"lint-env: error: {exc}", file=sys.stderr)
         return 2
+    from .pipconfig import unsupported_notes
+
+    for note in unsupported_notes(settings):
+        print(f"lint-env: note: {note}", file=sys.stderr)
     tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
     if tty:
         where = ", ".join(_shown(u) for u in urls)
@@ -193,7 +197,9 @@ def look_up_unknown(project, *, deadline_s: float = ONLINE_DEADLINE_S) -> list[s
         urls = index_urls(settings)
         where = " / ".join(_shown(u) for u in urls)
         return [f"online look-ups: cannot reach the index {where}: {down.error}"]
-    notes = []
+    from .pipconfig import unsupported_notes
+
+    notes = [f"online look-ups: {n}" for n in unsupported_notes(settings)]
     late = [o.name for o in outcomes if o.kind == "deadline"]
     if late:
         notes.append(
