@@ -144,8 +144,16 @@ def test_conda_lock_pip_entries_get_the_pip_rules_on_their_platform(tmp_path):
     text = (tmp_path / "conda-lock.yml").read_text("utf-8")
     doc = _doc("tf-conda-lock.yml", "conda-lock.yml")
     assert doc.python[0] == "==3.11.*"  # the locked conda python
-    assert _installed(doc, "macos-arm64") == {"tensorflow": "2.16.2", "tensorflow-metal": "1.0.0"}
-    assert set(_installed(doc, "linux-x86_64")) == {"tensorflow", "tensorflow-io-gcs-filesystem"}
+    assert _installed(doc, "macos-arm64") == {
+        "python": "3.11.9",  # a conda package (the conda rules judge it)
+        "tensorflow": "2.16.2",
+        "tensorflow-metal": "1.0.0",
+    }
+    assert set(_installed(doc, "linux-x86_64")) == {
+        "python",
+        "tensorflow",
+        "tensorflow-io-gcs-filesystem",
+    }
     mac = _check(tmp_path)
     # tensorflow-metal 1.0.0 does not load in TF 2.16 (MT001), on the metal entry
     assert _codes(mac) == [("MT001", "tensorflow-metal")]
@@ -178,11 +186,13 @@ def test_pixi_lock_pypi_packages_per_platform_and_missing_osx_arm64(tmp_path):
     assert not doc.problems and doc.python[0] == "==3.12.*"
     assert doc.lock.platforms == ("linux-64", "osx-64")
     assert _installed(doc, "linux-x86_64", "3.12") == {
+        "python": "3.12.7",  # the conda entry, from its file name
         "torch": "2.5.1",
         "triton": "3.1.0",
         "typing-extensions": "4.12.2",
     }
     assert _installed(doc, "macos-x86_64", "3.12") == {
+        "python": "3.12.7",
         "torch": "2.2.2",
         "typing-extensions": "4.12.2",
     }
@@ -231,6 +241,64 @@ def test_pixi_manifest_platforms_without_the_target_are_lk005(tmp_path):
     fixed = PIXI_TOML.replace('"win-64"]', '"win-64", "osx-arm64"]')
     write_tree(tmp_path, {"a/pixi.toml": fixed, "b/pyproject.toml": "[project]\nname='x'\n"})
     assert _check(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("fixture", "name", "mac"),
+    [
+        # conda-lock: mkl and cudatoolkit entries of the osx-arm64 solve (cudatoolkit's
+        # linux-64 entry is not judged for a Mac)
+        (
+            "mkl-conda-lock.yml",
+            "conda-lock.yml",
+            [("CD003", "osx-arm64/mkl-"), ("CU004", "osx-arm64/cudatoolkit-")],
+        ),
+        # pixi: pytorch-cuda (noarch) in the osx-arm64 environment; mkl only on linux-64
+        ("mkl-pixi.lock", "pixi.lock", [("CU004", "noarch/pytorch-cuda-")]),
+    ],
+)
+def test_conda_packages_in_a_lock_get_the_conda_rules_on_their_platform(
+    tmp_path, fixture, name, mac
+):
+    """The conda entries of a lock are conda dependencies where their platform's marker
+    holds; the conda rules judge them, with the finding on the lock entry."""
+    shutil.copy(FIX / fixture, tmp_path / name)
+    rows = (tmp_path / name).read_text("utf-8").splitlines()
+
+    def entry(file: str) -> int:
+        """The 1-based line of the top-level entry whose file is ``file``."""
+        at = next(i for i, ln in enumerate(rows) if file in ln and not ln.startswith("      "))
+        return next(i for i in range(at, -1, -1) if rows[i].startswith("- ")) + 1
+
+    found = _check(tmp_path)
+    assert [(f["code"], f["line"]) for f in found] == [(c, entry(f)) for c, f in mac], found
+    assert _check(tmp_path, "--target", "linux-x86_64") == []
+
+
+def test_a_pixi_lock_and_its_manifest_lacking_the_target_are_one_finding(tmp_path):
+    """pixi writes pixi.lock from the manifest's platforms: when both lack osx-arm64 the
+    manifest is the cause (LK005), and the lock is its related location, not LK004 too."""
+    shutil.copy(FIX / "torch-pixi.lock", tmp_path / "pixi.lock")  # linux-64, osx-64
+    manifest = PIXI_TOML.replace('"win-64"]', '"osx-64"]')
+    write_tree(tmp_path, {"pixi.toml": manifest})
+    mac = _check(tmp_path)
+    assert [(Path(f["path"]).name, f["code"], f["line"]) for f in mac] == [
+        ("pixi.toml", "LK005", 5)
+    ]
+    related = mac[0]["related"]
+    assert [(Path(r["path"]).name, r["line"]) for r in related] == [("pixi.lock", 2)]
+    # LK005 ignored: the lock's own finding comes back
+    ignored = _check(tmp_path, "--ignore", "LK005")
+    assert [(Path(f["path"]).name, f["code"]) for f in ignored] == [("pixi.lock", "LK004")]
+    # the manifest has osx-arm64 but the lock was not re-generated: LK004 alone
+    write_tree(tmp_path, {"pixi.toml": manifest.replace('"osx-64"]', '"osx-arm64"]')})
+    stale = _check(tmp_path)
+    assert [(Path(f["path"]).name, f["code"]) for f in stale] == [("pixi.lock", "LK004")]
+    # a manifest in another folder is not this lock's
+    (tmp_path / "pixi.toml").unlink()
+    write_tree(tmp_path, {"sub/pixi.toml": manifest})
+    apart = sorted((Path(f["path"]).name, f["code"]) for f in _check(tmp_path))
+    assert apart == [("pixi.lock", "LK004"), ("pixi.toml", "LK005")]
 
 
 @pytest.mark.parametrize(

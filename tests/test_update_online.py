@@ -45,6 +45,7 @@ class Index:
         self.max_inflight = 0
         self.delay = 0.0
         self.auth: str | None = None  # "user:password" required when set
+        self.html_only = False  # True: a PEP 503 index, text/html pages and no JSON API
         self.server: ThreadingHTTPServer | None = None
 
     @property
@@ -88,6 +89,23 @@ def _prefix(name: str) -> str:
     return name.replace("-", "_") + "-"
 
 
+def _html_page(json_body: bytes) -> bytes:
+    """A PEP 503 page (PEP 592 data-yanked, data-requires-python) for a PEP 691 one."""
+    import html
+
+    page = json.loads(json_body)
+    rows = []
+    for f in page.get("files", []):
+        attrs = f' href="{html.escape(f["url"])}#sha256={f["hashes"]["sha256"]}"'
+        if f.get("requires-python"):
+            attrs += f' data-requires-python="{html.escape(f["requires-python"])}"'
+        if f.get("yanked"):
+            attrs += ' data-yanked=""'
+        rows.append(f"    <a{attrs}>{html.escape(f['filename'])}</a><br/>")
+    text = "<!DOCTYPE html>\n<html>\n  <body>\n" + "\n".join(rows) + "\n  </body>\n</html>\n"
+    return text.encode("utf-8")
+
+
 def _handler(index: Index):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:
@@ -124,6 +142,9 @@ def _handler(index: Index):
                 self.end_headers()
                 return
             body = page.read_bytes()
+            ctype = JSON_TYPE
+            if index.html_only:  # the same files as PEP 503 anchors, whatever was asked
+                body, ctype = _html_page(body), "text/html; charset=utf-8"
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
@@ -131,7 +152,7 @@ def _handler(index: Index):
                 self.end_headers()
                 return
             self.send_response(200)
-            self.send_header("Content-Type", JSON_TYPE)
+            self.send_header("Content-Type", ctype)
             self.send_header("ETag", etag)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -535,9 +556,56 @@ def test_https_index_with_pip_cert(index: Index, env, tmp_path: Path) -> None:
         _pipconf(env, f"[global]\nindex-url = {url}\ncert = {cert}\n")
         [o] = snapshot_store.refresh(["gpuonly"], read_settings())
         assert o.status == "written", o.error
+        # pip's trusted-host: the certificate of that host (or host:port) is not verified
+        port = server.server_address[1]
+        for trusted, ok in [
+            ("127.0.0.1", True),
+            (f"127.0.0.1:{port}", True),
+            ("127.0.0.1:1", False),
+            ("localhost", False),
+        ]:
+            _pipconf(env, f"[global]\nindex-url = {url}\ntrusted-host = {trusted}\n")
+            assert read_settings().trusted_hosts == (trusted,)
+            [o] = snapshot_store.refresh(["gpuonly"], read_settings(), fresh_s=0)
+            assert (o.status in ("written", "unchanged")) is ok, (trusted, o.error)
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_find_links_folders_are_read_and_urls_are_not(index: Index, env, tmp_path: Path) -> None:
+    """pip takes the files of a find-links folder as candidates next to the index's; a
+    find-links URL is not fetched (a note says so), and keyring is not supported."""
+    wheels = tmp_path / "wheelhouse"
+    wheels.mkdir()
+    mac = "gpuonly-1.0-cp311-cp311-macosx_11_0_arm64.whl"
+    (wheels / mac).write_bytes(b"")
+    (wheels / "other-2.0-py3-none-any.whl").write_bytes(b"")  # another project
+    (wheels / "notes.txt").write_text("not a distribution", encoding="utf-8")
+    index.publish("gpuonly", LINUX_ONLY)
+    elsewhere = index.url + "elsewhere/"
+    _pipconf(
+        env,
+        f"[global]\nindex-url = {index.url}\nfind-links =\n    {wheels}\n    {elsewhere}\n"
+        "keyring-provider = import\n",
+    )
+    done = run_cli("update", "gpuonly", env=env)
+    assert done.returncode == 0, done.stderr
+    assert index.paths() == ["/simple/gpuonly/"]  # the find-links URL is never asked
+    assert f"find-links {elsewhere} is a URL: not read" in done.stderr
+    assert "keyring-provider = import is not supported" in done.stderr
+    (release,) = _user_file(env, "gpuonly")["releases"]
+    assert "cp311-cp311-macosx_11_0_arm64" in release["wheels"]
+    proj = write_tree(tmp_path / "proj", {"requirements.txt": REQS})
+    check = run_cli("check", "--python-version", "3.11", "--format", "json", str(proj), env=env)
+    assert json.loads(check.stdout) == []  # the folder's macOS wheel installs
+    # a file: URL names a folder too; a missing folder is skipped
+    _pipconf(
+        env, f"[global]\nindex-url = {index.url}\nfind-links = {wheels.as_uri()} /no/such/dir\n"
+    )
+    settings = read_settings()
+    assert pipconfig.find_links_dirs(settings) == ((wheels,), [])
+    assert pipconfig.unsupported_notes(settings) == []
 
 
 # --- check --online -------------------------------------------------------------------
@@ -576,6 +644,28 @@ def test_online_data_changes_the_check(index: Index, env, tmp_path: Path) -> Non
     assert fixed.returncode == 0 and "WH001" not in fixed.stdout
 
 
+def test_an_html_only_index_serves_update_and_online(index: Index, env, tmp_path: Path) -> None:
+    """A PEP 503 index without the JSON API (text/html pages only, as a plain file
+    server or an older mirror gives): the anchors are read, data-requires-python too."""
+    index.html_only = True
+    proj = write_tree(tmp_path / "proj", {"requirements.txt": REQS})
+    index.publish("gpuonly", LINUX_ONLY, requires_python=">=3.8")
+    _pipconf(env, f"[global]\nindex-url = {index.url}\n")
+    args = ("check", "--python-version", "3.11", "--format", "json", str(proj))
+    online = run_cli(*args, "--online", env=env)
+    assert online.returncode == 1, online.stderr
+    assert [f["code"] for f in json.loads(online.stdout)] == ["WH001"], online.stderr
+    assert index.paths() == ["/simple/gpuonly/"]
+    assert "vnd.pypi.simple.v1+json" in index.requests[0][1]["Accept"]  # asked, not given
+    (release,) = _user_file(env, "gpuonly")["releases"]
+    assert release["version"] == "1.0" and release["requires_python"] == ">=3.8"
+    assert sorted(release["wheels"]) == sorted(n.split("-", 2)[2][:-4] for n in LINUX_ONLY)
+    index.publish("gpuonly", WITH_MAC)  # now with a macOS arm64 wheel, any Python
+    upd = run_cli("update", "gpuonly", env=env)
+    assert upd.returncode == 0, upd.stderr
+    assert json.loads(run_cli(*args, env=env).stdout) == []
+
+
 def test_online_setting_in_pyproject(index: Index, env, tmp_path: Path) -> None:
     proj = write_tree(
         tmp_path / "proj",
@@ -586,11 +676,19 @@ def test_online_setting_in_pyproject(index: Index, env, tmp_path: Path) -> None:
     )
     index.publish("gpuonly", LINUX_ONLY)
     _pipconf(env, f"[global]\nindex-url = {index.url}\n")
-    done = run_cli("check", "--format", "json", str(proj), cwd=proj, env=env)
+    # the repository's own setting alone sends nothing (a checked repository must not
+    # make lint-env connect): a one-line note says how to allow it
+    alone = run_cli("check", "--format", "json", str(proj), cwd=proj, env=env)
+    assert index.requests == [] and json.loads(alone.stdout) == [], alone.stderr
+    assert "online = true is ignored" in alone.stderr
+    assert "LINT_ENV_ALLOW_ONLINE=1" in alone.stderr
+    allowed = {**env, "LINT_ENV_ALLOW_ONLINE": "1"}
+    done = run_cli("check", "--format", "json", str(proj), cwd=proj, env=allowed)
     assert [f["code"] for f in json.loads(done.stdout)] == ["WH001"], done.stderr
-    off = run_cli("check", "--no-online", "--format", "json", str(proj), cwd=proj, env=env)
+    assert "ignored" not in done.stderr
+    off = run_cli("check", "--no-online", "--format", "json", str(proj), cwd=proj, env=allowed)
     assert len(index.requests) == 1  # --no-online overrides the setting
-    assert off.returncode in (0, 1)
+    assert off.returncode in (0, 1) and "ignored" not in off.stderr
 
 
 def test_online_off_sends_nothing_even_with_a_poisoned_environment(

@@ -80,7 +80,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="look up packages the snapshot does not know on the index in pip's "
-        "configuration (default: [tool.lint-env] online, else off)",
+        "configuration (default: off; a project's [tool.lint-env] online = true "
+        "counts only with LINT_ENV_ALLOW_ONLINE=1)",
     )
     check.add_argument("--no-color", action="store_true")
     check.add_argument(
@@ -246,7 +247,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{missing[0]}: no such file or folder")
     config = _load_config(args, paths)
     project = Project(config.root or Path.cwd(), config)
-    online = config.online if args.online is None else args.online
+    online = args.online
+    if online is None and config.online:  # a repository's setting needs the user's consent
+        from .update import project_online
+
+        online, note = project_online()
+        if note:
+            print(f"lint-env: note: {note}", file=sys.stderr)
     if online:  # never imported, never connecting, when off
         from .update import look_up_unknown
 

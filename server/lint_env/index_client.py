@@ -4,6 +4,8 @@
   ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY`` from the environment);
 * certificates: pip's ``cert`` / ``PIP_CERT`` (a bundle file or a folder), else the
   system's (OpenSSL honours ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``); ``client-cert``;
+* trusted hosts: pip's ``trusted-host`` (HOST or HOST:PORT): HTTPS to such a host is not
+  verified (as pip does), every other host is;
 * credentials: the index URL's ``user:password@``, else the host's ``~/.netrc``
   (``$NETRC``) entry; sent as Basic auth to that host only (never on a redirect);
 * conditional requests: ``If-None-Match`` with a cached ETag, 304 answered as such;
@@ -17,6 +19,7 @@ written in this file.
 from __future__ import annotations
 
 import base64
+import http.client
 import netrc
 import os
 import ssl
@@ -75,15 +78,23 @@ class Session:
             proxies = {"http": settings.proxy, "https": settings.proxy}
         handlers: list[urllib.request.BaseHandler] = [
             urllib.request.ProxyHandler(proxies),  # None: the *_PROXY variables
-            urllib.request.HTTPSHandler(context=self._ssl_context()),
+            _TrustingHTTPSHandler(
+                self._ssl_context(),
+                self._ssl_context(verify=False) if settings.trusted_hosts else None,
+                settings.trusted_hosts,
+            ),
         ]
         self._opener = urllib.request.build_opener(*handlers)
         self._netrc: netrc.netrc | bool | None = False  # False: not read yet
 
-    def _ssl_context(self) -> ssl.SSLContext:
+    def _ssl_context(self, verify: bool = True) -> ssl.SSLContext:
         cert = self.settings.cert
         try:
-            if cert and os.path.isdir(cert):
+            if not verify:  # a trusted host (pip's --trusted-host)
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            elif cert and os.path.isdir(cert):
                 ctx = ssl.create_default_context(capath=cert)
             elif cert:
                 ctx = ssl.create_default_context(cafile=cert)
@@ -176,6 +187,30 @@ class Session:
         except (EOFError, OSError, zlib.error) as exc:
             raise FetchError("bad", f"bad response: {exc}") from None
         return Response(status, headers.get("Content-Type", ""), body, headers.get("ETag"))
+
+
+def is_trusted(netloc: str, trusted: tuple[str, ...]) -> bool:
+    """pip's trusted-host match: ``host`` trusts every port, ``host:port`` that port."""
+    hostport = netloc.rsplit("@", 1)[-1].lower()
+    host = urllib.parse.urlsplit("//" + hostport).hostname or hostport
+    return any(entry.lower() in (hostport, host) for entry in trusted)
+
+
+class _TrustingHTTPSHandler(urllib.request.HTTPSHandler):
+    """HTTPS with the verifying context, or the non-verifying one for a trusted host
+    (chosen per request, so a redirect to another host is verified again)."""
+
+    def __init__(
+        self, secure: ssl.SSLContext, insecure: ssl.SSLContext | None, trusted: tuple[str, ...]
+    ) -> None:
+        super().__init__(context=secure)
+        self._secure, self._insecure, self._trusted = secure, insecure, trusted
+
+    def https_open(self, req):  # type: ignore[override]
+        netloc = urllib.parse.urlsplit(req.full_url).netloc
+        trusted = self._insecure is not None and is_trusted(netloc, self._trusted)
+        ctx = self._insecure if trusted else self._secure
+        return self.do_open(http.client.HTTPSConnection, req, context=ctx)
 
 
 def _get_file(url: str) -> Response:

@@ -10,6 +10,10 @@ names an existing file the user files are not read (pip does the same). Within t
 merged files an ``[install]`` key beats the same ``[global]`` key; ``PIP_*``
 environment variables beat every file.
 
+Read too: ``trusted-host`` (HOST or HOST:PORT, whitespace-separated, as pip takes it),
+``find-links`` (only local folders are listed; a URL there is not fetched) and
+``keyring-provider`` (not supported: :func:`unsupported_notes` says so in one line).
+
 Nothing here opens a connection; no index host is written in this file.
 """
 
@@ -32,6 +36,10 @@ class IndexSettings:
     client_cert: str | None = None
     timeout: float | None = None
     proxy: str | None = None  # pip's --proxy; else urllib reads the *_PROXY variables
+    # pip's --trusted-host: HOST or HOST:PORT whose HTTPS certificate is not verified
+    trusted_hosts: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()  # pip's --find-links; only local folders are read
+    keyring_provider: str | None = None  # not supported: a note says so
     sources: dict[str, str] = field(default_factory=dict)  # key -> where it came from
 
     @property
@@ -149,5 +157,39 @@ def read_settings(files: list[Path] | None = None) -> IndexSettings:
         client_cert=get("client-cert"),
         timeout=timeout,
         proxy=get("proxy"),
+        trusted_hosts=tuple((get("trusted-host") or "").split()),
+        find_links=tuple((get("find-links") or "").split()),
+        keyring_provider=(get("keyring-provider") or "").strip() or None,
         sources=sources,
     )
+
+
+def find_links_dirs(settings: IndexSettings) -> tuple[tuple[Path, ...], list[str]]:
+    """The local folders among pip's ``find-links`` (a path or a ``file:`` URL), and a
+    note for each URL that is not read: a look-up asks the configured indexes only and
+    never fetches other pages."""
+    import urllib.parse
+    import urllib.request
+
+    dirs: list[Path] = []
+    notes: list[str] = []
+    for item in settings.find_links:
+        scheme = urllib.parse.urlsplit(item).scheme.lower()
+        if scheme == "file":
+            dirs.append(Path(urllib.request.url2pathname(urllib.parse.urlsplit(item).path)))
+        elif len(scheme) > 1:  # http(s) and other URLs (a drive letter is one character)
+            notes.append(f"find-links {item.split('@')[-1]} is a URL: not read")
+        else:
+            dirs.append(Path(os.path.expanduser(item)))
+    return tuple(d for d in dirs if d.is_dir()), notes
+
+
+def unsupported_notes(settings: IndexSettings) -> list[str]:
+    """One line per pip setting in effect that lint-env's look-ups do not follow."""
+    notes = find_links_dirs(settings)[1]
+    if settings.keyring_provider and settings.keyring_provider.lower() != "disabled":
+        notes.append(
+            f"keyring-provider = {settings.keyring_provider} is not supported: credentials "
+            "come from the index URL or ~/.netrc only"
+        )
+    return notes

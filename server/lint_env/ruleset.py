@@ -162,7 +162,15 @@ CONDA_CHECKS = (
     "prefix",
     "first-build",
 )
-LOCK_CHECKS = ("no-file", "source-build", "environments", "platforms", "manifest-platforms")
+LOCK_CHECKS = (
+    "no-file",
+    "source-build",
+    "environments",
+    "platforms",
+    "manifest-platforms",
+    "hash-unpinned",
+    "hash-missing",
+)
 
 
 class RuleError(ValueError):

@@ -142,7 +142,11 @@ def _ask(session: Session, urls: Sequence[str], canon: str, retries: int) -> _An
         if resp.etag:
             entry["etag"] = resp.etag
         answer.pages[key] = entry
-    if all(p.get("missing") for p in answer.pages.values()):
+    local = _find_links_files(session.settings, canon)
+    if local:  # pip takes a find-links folder's files as candidates too
+        files += local
+        unchanged = False
+    elif all(p.get("missing") for p in answer.pages.values()):
         answer.status = "missing"
         return answer
     answer.releases = build_releases(canon, files)
@@ -150,6 +154,37 @@ def _ask(session: Session, urls: Sequence[str], canon: str, retries: int) -> _An
         raise FetchError("bad", "the project page lists no installable files")
     answer.status = "unchanged" if unchanged else "written"
     return answer
+
+
+def _find_links_files(settings: IndexSettings, canon: str) -> list:
+    """The files of project ``canon`` in pip's local ``find-links`` folders."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    from .pipconfig import find_links_dirs
+    from .snapshot_refresh import IndexFile
+
+    out = []
+    for folder in find_links_dirs(settings)[0]:
+        try:
+            names = sorted(p.name for p in folder.iterdir())
+        except OSError:
+            continue
+        for name in names:
+            try:
+                if name.endswith(".whl"):
+                    project = parse_wheel_filename(name)[0]
+                else:
+                    project = parse_sdist_filename(name)[0]
+            except (InvalidWheelFilename, InvalidSdistFilename):
+                continue
+            if project == canon:
+                out.append(IndexFile(name, None, False))
+    return out
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -65,6 +65,10 @@ def cmd_update(args: argparse.Namespace) -> int:
     except NoIndex as exc:
         print(f"lint-env: error: {exc}", file=sys.stderr)
         return 2
+    from .pipconfig import unsupported_notes
+
+    for note in unsupported_notes(settings):
+        print(f"lint-env: note: {note}", file=sys.stderr)
     tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
     if tty:
         where = ", ".join(_shown(u) for u in urls)
@@ -127,6 +131,24 @@ def _problem(o: Outcome) -> str | None:
 
 # --- check --online --------------------------------------------------------------------
 
+ALLOW_ENV = "LINT_ENV_ALLOW_ONLINE"  # the user's opt-in to a project's ``online = true``
+
+
+def project_online(environ=None) -> tuple[bool, str | None]:
+    """Whether a project's ``[tool.lint-env] online = true`` turns look-ups on, and the
+    note to print when it does not. The setting lives in the repository being checked:
+    honouring it alone would let a repository make a mere ``check`` connect to the
+    network, so it counts only when the user allows it (``LINT_ENV_ALLOW_ONLINE=1``)."""
+    import os
+
+    env = os.environ if environ is None else environ
+    if env.get(ALLOW_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
+        return True, None
+    return False, (
+        "[tool.lint-env] online = true is ignored: a project's own setting does not "
+        f"turn on network look-ups; pass --online, or set {ALLOW_ENV}=1 to allow it"
+    )
+
 
 def unknown_names(project) -> list[str]:
     """pip requirements of the project that the shipped snapshot does not hold."""
@@ -175,7 +197,9 @@ def look_up_unknown(project, *, deadline_s: float = ONLINE_DEADLINE_S) -> list[s
         urls = index_urls(settings)
         where = " / ".join(_shown(u) for u in urls)
         return [f"online look-ups: cannot reach the index {where}: {down.error}"]
-    notes = []
+    from .pipconfig import unsupported_notes
+
+    notes = [f"online look-ups: {n}" for n in unsupported_notes(settings)]
     late = [o.name for o in outcomes if o.kind == "deadline"]
     if late:
         notes.append(

@@ -14,8 +14,11 @@ from conda channels and, for pip/PyPI packages, from a Python index:
 The lock's platforms become ``Lock.platforms`` (a lock without the target's subdir
 cannot be installed there: LK004). The pip/PyPI packages become locked packages with
 their wheel file name, installed where the platform's marker holds, so the pip rules
-(LK001/LK002, pairings) judge them per target. Conda packages are not judged here (a
-conda build is not a wheel: the conda rules read environment files).
+(LK001/LK002, pairings) judge them per target. The conda packages become conda
+dependencies (``==version``, the build string from the file name) installed where their
+platform's marker holds, so the rules that judge conda packages (``cudatoolkit`` or
+``mkl`` locked for a Mac, ...) see what the lock installs on the target; they have no
+files for LK001/LK002 (a conda build is not a wheel).
 """
 
 from __future__ import annotations
@@ -134,6 +137,34 @@ def _span(pos: dict[str, tuple[int, int, int]], *keys: str) -> Span:
     return Span.point(0)
 
 
+_CONDA_FILE = re.compile(r"^(.+)-([^-]+)-([^-]+)\.(?:conda|tar\.bz2)$")
+
+
+def conda_file(url: Any) -> tuple[str, str, str] | None:
+    """(name, version, build) of a conda package file name
+    (``python-3.12.7-hc5c86c4_0_cpython.conda``), None for anything else."""
+    m = _CONDA_FILE.match(_basename(url) or "")
+    return (m.group(1), m.group(2), m.group(3)) if m else None
+
+
+def _conda(name: str, version: str, build: str | None, marker: str, pos: dict) -> LockedPackage:
+    """A locked conda package: a conda dependency pinned ``==version`` on its entry."""
+    span = _span(pos, "name", "conda", "_item")
+    vspan = _span(pos, "version") if "version" in pos else None
+    dep = Dependency(
+        name=_canonical(name),
+        span=span,
+        name_span=span,
+        raw=f"{name}=={version}" if version else name,
+        specifier=f"=={version}" if version else "",
+        specifier_span=vspan,
+        source="conda",
+        build=build,
+        quoting=None,  # a lock is re-generated, never edited
+    )
+    return LockedPackage(dependency=dep, version=version, marker=marker)
+
+
 def _locked(name: str, version: str, url: Any, marker: str, pos: dict) -> LockedPackage:
     span = _span(pos, "name", "pypi", "_item")
     vspan = _span(pos, "version") if "version" in pos else None
@@ -178,14 +209,20 @@ def _conda_lock(doc: Document, lock: Lock, data: dict, lines: list[str]) -> set[
             continue
         if entry.get("manager") == "conda" and entry.get("name") == "python":
             pythons.add(str(entry.get("version") or ""))
-        if entry.get("manager") != "pip":
+        manager = entry.get("manager")
+        if manager not in ("pip", "conda"):
             continue
         name, version, platform = entry.get("name"), entry.get("version"), entry.get("platform")
         if not isinstance(name, str) or not isinstance(platform, str):
             continue
         version = str(version) if version is not None else ""
         pos = where[index] if index < len(where) else {}
-        pkg = _locked(name, version, entry.get("url"), subdir_marker(platform), pos)
+        if manager == "conda":
+            parts = conda_file(entry.get("url"))
+            build = parts[2] if parts else None
+            pkg = _conda(name, version, build, subdir_marker(platform), pos)
+        else:
+            pkg = _locked(name, version, entry.get("url"), subdir_marker(platform), pos)
         lock.packages.append(pkg)
         doc.dependencies.append(pkg.dependency)
     return {v for v in pythons if v}
@@ -212,6 +249,8 @@ def _pixi(doc: Document, lock: Lock, data: dict, lines: list[str]) -> set[str]:
             if isinstance(url, str):
                 where_used.setdefault(url, []).append(str(platform))
             conda = item.get("conda") if isinstance(item, dict) else None
+            if isinstance(conda, str):
+                where_used.setdefault(conda, []).append(str(platform))
             m = _PY_FILE.match(_basename(conda) or "")
             if m:
                 pythons.add(f"{m.group(1)}.{m.group(2)}")
@@ -219,6 +258,9 @@ def _pixi(doc: Document, lock: Lock, data: dict, lines: list[str]) -> set[str]:
     raw = raw if isinstance(raw, list) else []
     where = _entries(lines, _row_of(lines, "packages", top=True))
     for index, entry in enumerate(raw):
+        if isinstance(entry, dict) and isinstance(entry.get("conda"), str):
+            _pixi_conda(doc, lock, entry, where_used, where[index] if index < len(where) else {})
+            continue
         if not isinstance(entry, dict) or not isinstance(entry.get("pypi"), str):
             continue
         url = entry["pypi"]
@@ -237,3 +279,22 @@ def _pixi(doc: Document, lock: Lock, data: dict, lines: list[str]) -> set[str]:
         lock.packages.append(pkg)
         doc.dependencies.append(pkg.dependency)
     return pythons
+
+
+def _pixi_conda(doc: Document, lock: Lock, entry: dict, where_used: dict, pos: dict) -> None:
+    """A pixi conda entry in the installed environment: name, version and build from its
+    file name (version 6 locks write no ``name`` for conda entries)."""
+    url = entry["conda"]
+    platforms = where_used.get(url)
+    parts = conda_file(url)
+    if not platforms or parts is None:
+        return
+    name, version, build = parts
+    if isinstance(entry.get("name"), str):
+        name = entry["name"]
+    if isinstance(entry.get("version"), str):
+        version = entry["version"]
+    marker = " or ".join(f"({subdir_marker(p)})" for p in platforms)
+    pkg = _conda(name, version, build, marker, pos)
+    lock.packages.append(pkg)
+    doc.dependencies.append(pkg.dependency)

@@ -447,7 +447,7 @@ def parse_requirement_line(s: str, m: OffsetMap, *, source: str = "pip") -> Line
                 out.includes.append(Include(value, m.span(va, vb), _INCLUDE_OPTIONS[name]))
         elif name == "--editable":
             _add(out, parse_pep508(s, m, va, vb, source=source, editable=True))
-        elif table is _LINE_OPTIONS:
+        elif table is _LINE_OPTIONS or name == "--hash":  # --hash: hash-checking mode
             out.settings.append(Setting(name, value, m.span(ta, end)))
     return out
 
