@@ -14,7 +14,7 @@ from pathlib import Path
 from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
-from .fixcheck import rule_mentions, verified
+from .fixcheck import Check, rule_mentions, verified
 from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
 from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
@@ -39,6 +39,8 @@ class Engine:
         self._model_paths: frozenset[Path] = frozenset()
         self._focus: frozenset[Path] | None = None  # the files a check_paths run reports on
         self.fix_notes: dict[tuple, None] = {}  # (path, line, code, why) of refused fixes
+        # per path: the document and pieces of its last unverified check (verified_fixes)
+        self._deferred: dict[Path, tuple[Document, list]] = {}
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -50,6 +52,7 @@ class Engine:
         else:
             self._overlays[path] = text
         self._docs.pop(path, None)
+        self._deferred.pop(path, None)
         self._view = None
         kind = detect_kind(path)
         if kind is None or kind not in _CODE_KINDS or path.name == "setup.py":
@@ -396,36 +399,66 @@ class Engine:
 
     # --- checking ----------------------------------------------------------------------
 
-    def check_file(self, path: Path) -> list[Finding]:
+    def check_file(self, path: Path, *, verify: bool = True) -> list[Finding]:
         self._new_run()
-        return self.check_document(self.document(path))
+        return self.check_document(self.document(path), verify=verify)
 
-    def check_document(self, doc: Document) -> list[Finding]:
+    def check_document(self, doc: Document, *, verify: bool = True) -> list[Finding]:
         """The document's findings. An unexpected error while checking one document
-        becomes an LE008 finding on it; the other documents are still checked."""
+        becomes an LE008 finding on it; the other documents are still checked.
+
+        ``verify=False`` (the editor, on every keystroke) leaves the fixes unverified:
+        the findings are the same but for their fixes, and :meth:`verified_fixes` gives
+        the verified findings later (when a quick fix is asked for)."""
         from .snapshot import reload_if_changed
 
         reload_if_changed()  # `lint-env update` ran while the editor's server was up
+        self._deferred.pop(doc.path, None)
         try:
-            findings = self._check_document(doc)
+            pieces = self._check_document(doc)
+            if not verify:
+                self._deferred[doc.path] = (doc, pieces)
+                return self._finish(doc, [f for found, _ in pieces for f in found])
+            return self._verified(doc, pieces)
         except Exception as exc:  # RecursionError, MemoryError and bugs alike
             return [self._problem_finding(doc, internal_problem(exc, "checking"))]
+
+    def verified_fixes(self, doc: Document) -> list[Finding] | None:
+        """The findings of the last ``check_document(doc, verify=False)`` with their fixes
+        verified, as ``verify=True`` gives them (None: ``doc`` was not checked so last)."""
+        deferred = self._deferred.get(doc.path)
+        if deferred is None or deferred[0] is not doc:
+            return None
+        try:
+            return self._verified(doc, deferred[1])
+        except Exception:  # a bug: no fix is better than an unverified one
+            found = self._finish(doc, [f for part, _ in deferred[1] for f in part])
+            return [replace(f, fixes=()) for f in found]
+
+    def _verified(self, doc: Document, pieces: list[tuple[list[Finding], Check | None]]):
         from .fixes import verified_findings
 
+        findings: list[Finding] = []
+        for found, recheck in pieces:
+            # one place for every fix: a fix whose result lint-env reports as an error
+            # is not offered (fixcheck.py)
+            findings.extend(found if recheck is None else verified(doc, found, recheck))
         notes: list[tuple] = []
-        findings = verified_findings(doc, findings, notes)
+        findings = verified_findings(doc, self._finish(doc, findings), notes)
         for note in notes:
             if len(self.fix_notes) < 1000:
                 self.fix_notes[note] = None
         return findings
 
-    def _check_document(self, doc: Document) -> list[Finding]:
-        findings: list[Finding] = []
+    def _check_document(self, doc: Document) -> list[tuple[list[Finding], Check | None]]:
+        """The document's findings in pieces: its problems, then per target what the
+        rules found with the re-check its fixes are verified with."""
         problems = list(doc.problems)
         if doc.kind is Kind.REQUIREMENTS or (doc.kind is Kind.CONDA and doc.includes):
             problems += self._include_problems(doc)
-        for p in problems:
-            findings.append(self._problem_finding(doc, p))
+        pieces: list[tuple[list[Finding], Check | None]] = [
+            ([self._problem_finding(doc, p) for p in problems], None)
+        ]
         py, py_note = self._python_for(doc)
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
@@ -481,10 +514,8 @@ class Engine:
                 problems = [self._problem_finding(d, p) for p in d.problems]
                 return problems + for_target(d, names, lines)
 
-            # one place for every fix: a fix whose result lint-env reports as an error
-            # is not offered (fixcheck.py)
-            findings.extend(verified(doc, for_target(doc), recheck))
-        return self._finish(doc, findings)
+            pieces.append((for_target(doc), recheck))
+        return pieces
 
     def _summarize(self, doc: Document, target: Target, found: list[Finding]) -> list[Finding]:
         """Summary rules: when a file has ``min`` or more findings of ``codes`` (CU009: GPU-
