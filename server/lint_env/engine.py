@@ -16,6 +16,7 @@ from .checks import Context, kind_checks
 from .config import Config
 from .fixcheck import Check, rule_mentions, verified
 from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
+from .named_rules import NAMED_KINDS, NameIndex
 from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
@@ -41,6 +42,7 @@ class Engine:
         self.fix_notes: dict[tuple, None] = {}  # (path, line, code, why) of refused fixes
         # per path: the document and pieces of its last unverified check (verified_fixes)
         self._deferred: dict[Path, tuple[Document, list]] = {}
+        self._names: NameIndex | None = None  # which rules can match which names
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -481,10 +483,21 @@ class Engine:
                 ctx.config_enabled = self._enabled_here(d, target.platform)
                 if lines is not None:  # a re-check only asks about these lines
                     ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
+                if names is None:  # only the rules some name here can match run
+                    ctx.named = self._name_index().relevant(
+                        {x.name for x in ctx.own} | {x.name for x in ctx.env}
+                    )
                 pip_ctx = _pip_section(ctx)
                 found: list[Finding] = []
                 for rule in self.rules:
                     if rule.kind in ("problem", "runtime", "summary"):
+                        continue
+                    if (
+                        ctx.named is not None
+                        and rule.kind in NAMED_KINDS
+                        and rule.code not in ctx.named
+                        and rule.code not in self._name_index().always
+                    ):
                         continue
                     if self._applies(rule, target.platform, d):
                         use = ctx
@@ -565,6 +578,11 @@ class Engine:
             )
             found = [f for f in found if id(f) not in taken] + [summary]
         return found
+
+    def _name_index(self) -> NameIndex:
+        if self._names is None:
+            self._names = NameIndex(self.rules)
+        return self._names
 
     def _enabled_here(self, doc: Document, platform: str):
         def enabled(code: str) -> bool:
