@@ -14,8 +14,9 @@ from pathlib import Path
 from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
-from .fixcheck import rule_mentions, verified
+from .fixcheck import Check, rule_mentions, verified
 from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
+from .named_rules import NAMED_KINDS, NameIndex
 from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
@@ -40,6 +41,9 @@ class Engine:
         self._model_paths: frozenset[Path] = frozenset()
         self._focus: frozenset[Path] | None = None  # the files a check_paths run reports on
         self.fix_notes: dict[tuple, None] = {}  # (path, line, code, why) of refused fixes
+        # per path: the document and pieces of its last unverified check (verified_fixes)
+        self._deferred: dict[Path, tuple[Document, list]] = {}
+        self._names: NameIndex | None = None  # which rules can match which names
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -51,6 +55,7 @@ class Engine:
         else:
             self._overlays[path] = text
         self._docs.pop(path, None)
+        self._deferred.pop(path, None)
         self._view = None
         kind = detect_kind(path)
         if kind is None or kind not in _CODE_KINDS or path.name == "setup.py":
@@ -434,36 +439,65 @@ class Engine:
 
     # --- checking ----------------------------------------------------------------------
 
-    def check_file(self, path: Path) -> list[Finding]:
+    def check_file(self, path: Path, *, verify: bool = True) -> list[Finding]:
         self._new_run()
-        return self.check_document(self.document(path))
+        return self.check_document(self.document(path), verify=verify)
 
-    def check_document(self, doc: Document) -> list[Finding]:
+    def check_document(self, doc: Document, *, verify: bool = True) -> list[Finding]:
         """The document's findings. An unexpected error while checking one document
-        becomes an LE008 finding on it; the other documents are still checked."""
+        becomes an LE008 finding on it; the other documents are still checked.
+
+        ``verify=False`` (the editor, on every keystroke) leaves the fixes unverified:
+        the findings are the same but for their fixes, and :meth:`verified_fixes` gives
+        the verified findings later (when a quick fix is asked for)."""
         from .snapshot import reload_if_changed
 
         reload_if_changed()  # `lint-env update` ran while the editor's server was up
+        self._deferred.pop(doc.path, None)
         try:
-            findings = self._check_document(doc)
+            pieces = self._check_document(doc)
+            if not verify:
+                self._deferred[doc.path] = (doc, pieces)
+                return self._finish(doc, _merged(pieces, lambda found, _recheck: found))
+            return self._verified(doc, pieces)
         except Exception as exc:  # RecursionError, MemoryError and bugs alike
             return [self._problem_finding(doc, internal_problem(exc, "checking"))]
+
+    def verified_fixes(self, doc: Document) -> list[Finding] | None:
+        """The findings of the last ``check_document(doc, verify=False)`` with their fixes
+        verified, as ``verify=True`` gives them (None: ``doc`` was not checked so last)."""
+        deferred = self._deferred.get(doc.path)
+        if deferred is None or deferred[0] is not doc:
+            return None
+        try:
+            return self._verified(doc, deferred[1])
+        except Exception:  # a bug: no fix is better than an unverified one
+            found = self._finish(doc, _merged(deferred[1], lambda part, _recheck: part))
+            return [replace(f, fixes=()) for f in found]
+
+    def _verified(self, doc: Document, pieces: list[_Piece]):
         from .fixes import verified_findings
 
+        # one place for every fix: a fix whose result lint-env reports as an error is
+        # not offered (fixcheck.py)
+        findings = _merged(
+            pieces,
+            lambda found, recheck: found if recheck is None else verified(doc, found, recheck),
+        )
         notes: list[tuple] = []
-        findings = verified_findings(doc, findings, notes)
+        findings = verified_findings(doc, self._finish(doc, findings), notes)
         for note in notes:
             if len(self.fix_notes) < 1000:
                 self.fix_notes[note] = None
         return findings
 
-    def _check_document(self, doc: Document) -> list[Finding]:
-        findings: list[Finding] = []
+    def _check_document(self, doc: Document) -> list[_Piece]:
+        """The document's findings in pieces: its problems, then per target (its label)
+        what the rules found with the re-check its fixes are verified with."""
         problems = list(doc.problems)
         if doc.kind is Kind.REQUIREMENTS or (doc.kind is Kind.CONDA and doc.includes):
             problems += self._include_problems(doc)
-        for p in problems:
-            findings.append(self._problem_finding(doc, p))
+        pieces: list[_Piece] = [(None, [self._problem_finding(doc, p) for p in problems], None)]
         py, py_note = self._python_for(doc)
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
@@ -472,7 +506,6 @@ class Engine:
         project_docs = self.project_documents(doc.path) if code else []
         declared = self.project_model().declared_for(doc.path, doc) if code else frozenset()
         view = self.project_view() if code else None
-        per_target: list[tuple[str, list[Finding]]] = []
         for platform in self._platforms_for(doc):
             target = Target(platform, py, py_note)
 
@@ -487,10 +520,21 @@ class Engine:
                 ctx.config_enabled = self._enabled_here(d, target.platform)
                 if lines is not None:  # a re-check only asks about these lines
                     ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
+                if names is None:  # only the rules some name here can match run
+                    ctx.named = self._name_index().relevant(
+                        {x.name for x in ctx.own} | {x.name for x in ctx.env}
+                    )
                 pip_ctx = _pip_section(ctx)
                 found: list[Finding] = []
                 for rule in self.rules:
                     if rule.kind in ("problem", "runtime", "summary"):
+                        continue
+                    if (
+                        ctx.named is not None
+                        and rule.kind in NAMED_KINDS
+                        and rule.code not in ctx.named
+                        and rule.code not in self._name_index().always
+                    ):
                         continue
                     if self._applies(rule, target.platform, d):
                         use = ctx
@@ -520,11 +564,8 @@ class Engine:
                 problems = [self._problem_finding(d, p) for p in d.problems]
                 return problems + for_target(d, names, lines)
 
-            # one place for every fix: a fix whose result lint-env reports as an error
-            # is not offered (fixcheck.py)
-            per_target.append((target.label, verified(doc, for_target(doc), recheck)))
-        findings.extend(merge_across_targets(per_target))
-        return self._finish(doc, findings)
+            pieces.append((target.label, for_target(doc), recheck))
+        return pieces
 
     def _summarize(self, doc: Document, target: Target, found: list[Finding]) -> list[Finding]:
         """Summary rules: when a file has ``min`` or more findings of ``codes`` (CU009: GPU-
@@ -574,6 +615,11 @@ class Engine:
             )
             found = [f for f in found if id(f) not in taken] + [summary]
         return found
+
+    def _name_index(self) -> NameIndex:
+        if self._names is None:
+            self._names = NameIndex(self.rules)
+        return self._names
 
     def _enabled_here(self, doc: Document, platform: str):
         def enabled(code: str) -> bool:
@@ -860,6 +906,26 @@ def _resolve_include(folder: Path, target: str) -> _Target:
     if not stat.S_ISREG(st.st_mode):
         return _Target(reason="missing", message="not found (not a file)")
     return _Target(path=path)
+
+
+# A piece of a document's check: the target's label (None: the document's problems),
+# what the rules found there, and the re-check its fixes are verified with.
+_Piece = tuple[str | None, list[Finding], Check | None]
+
+
+def _merged(pieces: list[_Piece], settle) -> list[Finding]:
+    """The pieces' findings, each settled by ``settle(found, recheck)`` (fixes verified or
+    not), with a finding said on several targets in the same words said once
+    (target_merge.py)."""
+    problems: list[Finding] = []
+    per_target: list[tuple[str, list[Finding]]] = []
+    for label, found, recheck in pieces:
+        settled = settle(found, recheck)
+        if label is None:
+            problems.extend(settled)
+        else:
+            per_target.append((label, settled))
+    return problems + merge_across_targets(per_target)
 
 
 _DEP_KINDS = (Kind.REQUIREMENTS, Kind.CONDA, Kind.PYPROJECT)  # what a project declares

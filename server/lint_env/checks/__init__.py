@@ -37,6 +37,8 @@ class Context:
     config_enabled: Callable[[str], bool] = field(default=lambda code: True)  # rule on here?
     # the project's dependency files (rules that state a fact once per project)
     declaration_documents: Callable[[], list[Document]] = field(default=lambda: [])
+    # rule code -> the names here its patterns can match (named_rules; None: not known)
+    named: dict[str, list[str]] | None = None
     _index: dict[int, tuple] = field(default_factory=dict, repr=False, compare=False)
     _versions: dict[tuple, list | None] = field(default_factory=dict, repr=False, compare=False)
 
@@ -57,6 +59,13 @@ class Context:
         if len(wanted) > 1:
             hits.sort(key=lambda d: order[id(d)])
         return hits
+
+    def named_in(self, rule: Rule, deps: list[Dependency]) -> list[Dependency]:
+        """``deps`` with a name ``rule``'s patterns can match, in order (all of them when
+        that is not known): a rule need not test every line of a long file."""
+        if self.named is None or rule.code not in self.named:
+            return deps
+        return self.find(self.named[rule.code], deps)
 
     def versions(self, dep: Dependency, check_python: bool = True) -> list | None:
         """The known versions the requirement admits (memoised per name, specifier and

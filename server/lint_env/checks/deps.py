@@ -70,7 +70,7 @@ def banned(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
     patterns = p["packages"]
     sources = p.get("sources", ["pip", "conda"])
-    for dep in ctx.own:
+    for dep in ctx.named_in(rule, ctx.own):
         if dep.source not in sources or not _matches(dep.name, patterns):
             continue
         if "extras" in p and not set(map(canonicalize_name, dep.extras)) & {
@@ -299,7 +299,7 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     mode = p.get("mode", "mismatch")
     a_deps = ctx.find(p["a"])
     b_name = canonicalize_name(p["b"])
-    b_deps = [d for d in ctx.own if d.name == b_name]
+    b_deps = ctx.find([b_name], ctx.own)
     if not a_deps:
         return
     a = a_deps[0]

@@ -85,7 +85,7 @@ def diagnostic(
         code_description=types.CodeDescription(href=href) if href else None,
         source=SOURCE,
         related_information=related or None,
-        data={"name": finding.name, "fixes": len(finding.fixes)},
+        data={"name": finding.name},
     )
 
 

@@ -36,6 +36,8 @@ async def code_action(ls: LintEnvServer, params: types.CodeActionParams):
     result = await ls.current(unit)
     if result is None:
         return []
+    if result.verify is not None:  # the fixes are verified now, on the core's thread
+        await asyncio.get_running_loop().run_in_executor(ls.executor, result.settle)
     caps = ls.client_capabilities.workspace
     use_doc_changes = bool(caps and caps.workspace_edit and caps.workspace_edit.document_changes)
 

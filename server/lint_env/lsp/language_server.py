@@ -408,16 +408,25 @@ class LintEnvServer(LanguageServer):
         if project is not None:
             for p, t in overlays:
                 project.set_overlay(p, t)
+        verify = None
         if too_large is not None:
             findings = [self._too_large_finding(path, too_large, notebook)]
         elif project is not None:
-            findings = list(project.check_file(path))
+            # fixes are verified when a quick fix is asked for (Result.settle), not on
+            # every keystroke
+            engine = project.engine
+            findings = list(engine.check_file(path, verify=False))
+            doc = engine.checked_document(path)
+            if doc is not None and any(f.fixes for f in findings):
+                verify = functools.partial(engine.verified_fixes, doc)
             if runtime:
                 findings += self._runtime_findings(project, path, runtime)
-        return build_result(
+        result = build_result(
             unit_uri, uris, notebook, gen, seq, findings, lines, encoding,
             self.rule_href, self._uri_of_path, self._lines_of_path,
         )  # fmt: skip
+        result.verify = verify
+        return result
 
     def _uri_of_path(self, path: Path, cell: int | None) -> str | None:
         for u in self.units.values():

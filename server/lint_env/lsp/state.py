@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lsprotocol import types
@@ -23,6 +24,23 @@ class Result:
     lines: dict[int | None, list[str]]  # cell index (None: a text file) -> lines
     diagnostics: dict[str, list[types.Diagnostic]]
     pairs: dict[str, list[tuple[types.Diagnostic, Finding]]]
+    # the findings with verified fixes, computed when a quick fix is asked for (the core's
+    # worker thread); None once done (or when the fixes were verified already)
+    verify: Callable[[], list[Finding] | None] | None = None
+
+    def settle(self) -> None:
+        """Give every finding its verified fixes (worker thread; once)."""
+        verify, self.verify = self.verify, None
+        if verify is None:
+            return
+        verified = verify()
+        if verified is None:  # the core checked the file again since: no fix is offered
+            verified = [replace(f, fixes=()) for f in self.findings]
+        new = {id(a): b for a, b in zip(self.findings, verified, strict=False)}
+        self.findings = [new.get(id(f), f) for f in self.findings]
+        self.pairs = {
+            uri: [(d, new.get(id(f), f)) for d, f in rows] for uri, rows in self.pairs.items()
+        }
 
 
 @dataclass
