@@ -204,3 +204,41 @@ def test_process_pool_from_a_threaded_process(tmp_path: Path, monkeypatch):
         thread.join()
     assert ran == [True]
     assert result == {p: read_document(p) for p in files}
+
+
+_LINE_TEXTS = ["", "\n", "a", "a\nb", "a\nb\n", "\n\nimport x\n", "x\r\ny\rz\n", "é\nü\n\n"]
+
+
+@pytest.mark.parametrize("text", _LINE_TEXTS)
+def test_scanned_documents_split_lines_only_when_asked(tmp_path: Path, text: str):
+    """A scanned document's lines are split when first read, and every line_text before
+    that gives what the split lines give."""
+    from lint_env.model import Kind, Span
+    from lint_env.sources.text import split_lines
+
+    rows = split_lines(text)
+    doc = import_scan._ScannedDocument(path=tmp_path / "m.py", kind=Kind.PYTHON, text=text)
+    doc.lines = None  # as the scan leaves them
+    for n in range(-1, len(rows) + 2):
+        want = rows[n] if 0 <= n < len(rows) else ""
+        assert doc.line_text(Span(n, 0, n, 0)) == want
+    assert doc.lines == rows
+    assert doc == _document_of(tmp_path / "m.py", text)
+
+
+def _document_of(path: Path, text: str):
+    from lint_env.model import Document, Kind
+    from lint_env.sources.text import split_lines
+
+    return Document(path=path, kind=Kind.PYTHON, text=text, lines=split_lines(text))
+
+
+def test_scanned_documents_switch_to_split_lines_when_asked_often(tmp_path: Path):
+    from lint_env.model import Kind, Span
+
+    text = "\n".join(f"line {i}" for i in range(100))
+    doc = import_scan._ScannedDocument(path=tmp_path / "m.py", kind=Kind.PYTHON, text=text)
+    doc.lines = None
+    got = [doc.line_text(Span(i, 0, i, 0)) for i in range(100)]
+    assert got == [f"line {i}" for i in range(100)]
+    assert doc.__dict__["_lines"] is not None  # split once after the first few searches

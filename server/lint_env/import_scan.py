@@ -19,6 +19,7 @@ files are parsed in this process.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import marshal
 import os
@@ -147,6 +148,63 @@ def _span(a: object, b: object, c: object, d: object, cell: object) -> Span:
     return Span(a, b, c, d, cell)  # type: ignore[arg-type]
 
 
+# --- documents whose lines are split when first asked for ---------------------------
+
+
+class _ScannedDocument(Document):
+    """A scanned code file: its ``lines`` are split from ``text`` only when some rule
+    asks for them. Most never are (an import's line is read through ``line_text``), and
+    the split lines of a big tree are most of what its documents hold (sympy: 800,000
+    lines, about twice the text's size). Equal to a ``Document`` of the same content."""
+
+    @property  # type: ignore[override]
+    def lines(self) -> list[str]:
+        got = self.__dict__.get("_lines")
+        if got is None:
+            from .sources.text import split_lines
+
+            got = self.__dict__["_lines"] = split_lines(self.text)
+        return got
+
+    @lines.setter
+    def lines(self, value: list[str] | None) -> None:
+        self.__dict__["_lines"] = value
+
+    def line_text(self, span: Span) -> str:
+        d = self.__dict__
+        if span.cell is not None or d.get("_lines") is not None or "\r" in self.text:
+            return super().line_text(span)
+        d["_asked"] = asked = d.get("_asked", 0) + 1
+        if asked > _LINES_AFTER:  # asked often: split once (a search per call is O(n))
+            return super().line_text(span)
+        return _nth_line(self.text, span.line)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return all(
+            getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(Document)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # as a dataclass with eq
+
+
+_LINES_AFTER = 16  # line_text calls answered by a search before the lines are split
+
+
+def _nth_line(text: str, n: int) -> str:
+    """Line ``n`` of a text without "\\r" ("" past the end), as ``split_lines`` has it."""
+    if n < 0:
+        return ""
+    start = 0
+    for _ in range(n):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start:] if end == -1 else text[start:end]
+
+
 # --- the cache ------------------------------------------------------------------------
 
 
@@ -249,7 +307,7 @@ def scan(
 
 
 def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Path, Document]:
-    from .sources.text import decode, detect_newline, split_lines
+    from .sources.text import decode, detect_newline
 
     docs: dict[Path, Document] = {}
     pending: list[tuple[Path, Kind, bytes, Document]] = []  # hashed, text decoded
@@ -271,11 +329,11 @@ def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Pat
             docs[path] = read_document(path, kind, data)
             continue
         dec = decode(data)
-        doc = Document(
+        doc = _ScannedDocument(
             path=path,
             kind=kind,
             text=dec.text,
-            lines=split_lines(dec.text),
+            lines=None,  # type: ignore[arg-type]  # split when asked for
             cells=[] if kind is Kind.NOTEBOOK else None,
             newline=detect_newline(dec.text),
         )
