@@ -19,7 +19,7 @@ beforehand so every tool finds it in the OS file cache):
   (sympy's many ``tests`` folders included).
 
 ``--tree DIR`` uses a copy of that source tree instead of the sdist (a
-``requirements.txt`` is added when it has none). ``--api`` times ``lint_env.import_scan.scan`` in-process instead of the CLI (the import
+``requirements.txt`` is added when it has neither one nor a ``[project]`` table). ``--api`` times ``lint_env.import_scan.scan`` in-process instead of the CLI (the import
 scanning alone, without rules). Prints the times and the ratios. Figures, not a test.
 """
 
@@ -106,7 +106,10 @@ def main() -> int:
         symlinks=True,
         ignore=shutil.ignore_patterns(".git"),
     )
-    if not (tree / "requirements.txt").exists() and not (tree / "pyproject.toml").exists():
+    pyproject = tree / "pyproject.toml"
+    has_project = pyproject.exists() and "[project]" in pyproject.read_text(errors="replace")
+    if not (tree / "requirements.txt").exists() and not has_project:
+        # deptry reads only these two declarations (sympy's git tree has neither)
         (tree / "requirements.txt").write_text("mpmath>=1.1.0,<1.4\n")
     edited = next(p for p in sorted(tree.rglob("*.py")) if p.is_file())
     files = warm_os_cache(tree)
