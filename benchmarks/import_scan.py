@@ -1,6 +1,6 @@
 """Import scanning at scale: lint-env on the sympy source tree, cold and warm, next to deptry.
 
-    python benchmarks/import_scan.py [--repeat 3] [--api]
+    python benchmarks/import_scan.py [--repeat 3] [--api] [--tree DIR] [--deptry EXE]
 
 Downloads the sympy sdist once with pip (``pip download --no-deps --no-binary :all:``,
 so whatever index pip is configured to use) into ``benchmarks/.cache/`` (gitignored),
@@ -13,10 +13,13 @@ beforehand so every tool finds it in the OS file cache):
 
 - ``lint-env check <tree>`` cold: a fresh, empty import cache (LINT_ENV_CACHE_DIR);
 - ``lint-env check <tree>`` warm: the cache filled by the cold run;
+- ``lint-env check <tree>`` with one file changed after the warm run (a line appended
+  to one .py file of a copy of the tree): what an edit between two runs costs;
 - ``deptry <tree>`` with its default excludes replaced so that it reads the same files
   (sympy's many ``tests`` folders included).
 
-``--api`` times ``lint_env.import_scan.scan`` in-process instead of the CLI (the import
+``--tree DIR`` uses a copy of that source tree instead of the sdist (a
+``requirements.txt`` is added when it has neither one nor a ``[project]`` table). ``--api`` times ``lint_env.import_scan.scan`` in-process instead of the CLI (the import
 scanning alone, without rules). Prints the times and the ratios. Figures, not a test.
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -90,19 +94,36 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--api", action="store_true", help="time import_scan.scan, not the CLI")
+    ap.add_argument("--tree", help="a source tree to copy and use instead of the sdist")
+    ap.add_argument("--deptry", help="the deptry executable (default: its own venv here)")
     args = ap.parse_args()
 
-    tree = fetch_tree()
+    tmp = tempfile.TemporaryDirectory(prefix="lint-env-tree-")
+    tree = Path(tmp.name) / "tree"
+    shutil.copytree(
+        Path(args.tree) if args.tree else fetch_tree(),
+        tree,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".git"),
+    )
+    pyproject = tree / "pyproject.toml"
+    has_project = pyproject.exists() and "[project]" in pyproject.read_text(errors="replace")
+    if not (tree / "requirements.txt").exists() and not has_project:
+        # deptry reads only these two declarations (sympy's git tree has neither)
+        (tree / "requirements.txt").write_text("mpmath>=1.1.0,<1.4\n")
+    edited = next(p for p in sorted(tree.rglob("*.py")) if p.is_file())
     files = warm_os_cache(tree)
-    deptry = deptry_bin()
+    deptry = Path(args.deptry) if args.deptry else deptry_bin()
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(REPO / "server"), *filter(None, [env.get("PYTHONPATH")])]
     )
-    print(f"tree: sympy {SYMPY} sdist, {files} .py/.ipynb files; CPUs: {os.cpu_count()}")
+    name = args.tree or f"sympy {SYMPY} sdist"
+    print(f"tree: {name}, {files} .py/.ipynb files; CPUs: {os.cpu_count()}")
 
     cold: list[float] = []
     warm: list[float] = []
+    one: list[float] = []
     dep: list[float] = []
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="lint-env-bench-") as cache_dir:
@@ -116,6 +137,10 @@ def main() -> int:
                     print(f"lint-env check failed (exit {rc}): {' '.join(tail)}")
                     return 2
                 w, _, _ = timed(cmd, env, REPO)
+                with edited.open("a", encoding="utf-8") as f:
+                    f.write(f"\n# edited {len(one)}\n")
+                o, _, _ = timed(cmd, env, REPO)
+                one.append(o)
         cold.append(c)
         warm.append(w)
         # deptry's default excludes skip "tests" and "setup.py"; read the same files instead.
@@ -127,11 +152,14 @@ def main() -> int:
             print(f"deptry failed (exit {rc}): {' '.join(tail)}")
             return 2
         dep.append(d)
-
+    tmp.cleanup()
     what = "import_scan.scan (in-process)" if args.api else "lint-env check"
     c, w, d = (statistics.median(x) for x in (cold, warm, dep))
     print(f"{what} cold: {c:7.3f} s   (runs: {_fmt(cold)})")
     print(f"{what} warm: {w:7.3f} s   (runs: {_fmt(warm)})")
+    if one:
+        o = statistics.median(one)
+        print(f"{what} one file changed: {o:7.3f} s   (runs: {_fmt(one)}; {o / w:.2f}x warm)")
     print(f"deptry {DEPTRY}:            {d:7.3f} s   (runs: {_fmt(dep)})")
     print(f"cold / deptry: {c / d:.2f}x   warm / deptry: {w / d:.2f}x   cold / warm: {c / w:.1f}x")
     return 0

@@ -67,7 +67,7 @@ def test_warm_run_does_not_parse(tmp_path: Path, monkeypatch):
         raise AssertionError("parsed although cached")
 
     monkeypatch.setattr(import_scan, "parse_text", boom)
-    monkeypatch.setattr(import_scan, "_parse_in_pool", boom)
+    monkeypatch.setattr(import_scan, "_start_pool", boom)
     assert scan(files, cache) == {p: read_document(p) for p in files}
 
 
@@ -118,19 +118,42 @@ def test_corrupt_cache_file_is_not_an_error(tmp_path: Path):
 
 
 def test_process_pool(tmp_path: Path, monkeypatch):
-    files = _project(tmp_path / "p", n=40)
-    real = import_scan._parse_in_pool
-    ran: list[bool] = []
+    """The workers parse every file (none is parsed again here), chunk by chunk."""
+    files = _project(tmp_path / "p", n=200)
+    started: list[int] = []
+    real_start = import_scan._start_pool
 
-    def spy(todo, workers):
-        out = real(todo, workers)
-        ran.append(out is not None and len(out) == len(todo))
-        return out
+    def spy(workers):
+        started.append(workers)
+        return real_start(workers)
 
-    monkeypatch.setattr(import_scan, "_parse_in_pool", spy)
+    here: list[Path] = []
+    real_parse = import_scan.parse_text
+
+    def parse_here(path, text, kind):
+        here.append(path)
+        return real_parse(path, text, kind)
+
+    monkeypatch.setattr(import_scan, "_start_pool", spy)
+    monkeypatch.setattr(import_scan, "parse_text", parse_here)
     result = scan(files, tmp_path / "cache", workers=2)
-    assert ran == [True]  # the pool ran and answered for every file
+    assert started == [2]  # one pool
+    assert here == []  # the pool answered for every file
     assert result == {p: read_document(p) for p in files}
+
+
+def test_pool_starts_only_for_enough_uncached_files(tmp_path: Path, monkeypatch):
+    files = _project(tmp_path / "p", n=300)
+    started: list[int] = []
+    monkeypatch.setattr(import_scan, "_start_pool", lambda n: started.append(n))  # no pool
+    monkeypatch.setattr(import_scan.os, "cpu_count", lambda: 2)
+    cache = tmp_path / "cache"
+    assert scan(files, cache) == {p: read_document(p) for p in files}  # parsed here instead
+    assert started == [2]
+    (files[0]).write_text("import changed\n")
+    started.clear()
+    assert scan(files, cache) == {p: read_document(p) for p in files}
+    assert started == []  # one changed file: no pool
 
 
 def test_pool_that_cannot_start_falls_back(tmp_path: Path, monkeypatch):
@@ -179,20 +202,25 @@ def test_cache_key_depends_on_content_kind_and_version(kind: str, monkeypatch):
     assert a != import_scan.cache_key(b"import os\n", k)
 
 
-def _must(result):
-    assert result is not None, "the pool did not run"
-    return result
-
-
 def test_process_pool_from_a_threaded_process(tmp_path: Path, monkeypatch):
     """With other threads running (the language server), workers are spawned, not forked."""
     import threading
 
     files = _project(tmp_path / "p", n=10)
-    real = import_scan._parse_in_pool
-    ran: list[bool] = []
+    real = import_scan._start_pool
+    contexts: list[str] = []
+
+    def spy(workers):
+        pool = real(workers)
+        assert pool is not None, "the pool did not start"
+        contexts.append(pool._mp_context.get_start_method())
+        return pool
+
+    here: list[Path] = []
+    real_parse = import_scan.parse_text
+    monkeypatch.setattr(import_scan, "_start_pool", spy)
     monkeypatch.setattr(
-        import_scan, "_parse_in_pool", lambda t, w: ran.append(True) or _must(real(t, w))
+        import_scan, "parse_text", lambda p, t, k: here.append(p) or real_parse(p, t, k)
     )
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
@@ -202,5 +230,44 @@ def test_process_pool_from_a_threaded_process(tmp_path: Path, monkeypatch):
     finally:
         stop.set()
         thread.join()
-    assert ran == [True]
+    assert contexts == ["spawn"]
+    assert here == []  # the spawned workers parsed every file
     assert result == {p: read_document(p) for p in files}
+
+
+_LINE_TEXTS = ["", "\n", "a", "a\nb", "a\nb\n", "\n\nimport x\n", "x\r\ny\rz\n", "é\nü\n\n"]
+
+
+@pytest.mark.parametrize("text", _LINE_TEXTS)
+def test_scanned_documents_split_lines_only_when_asked(tmp_path: Path, text: str):
+    """A scanned document's lines are split when first read, and every line_text before
+    that gives what the split lines give."""
+    from lint_env.model import Kind, Span
+    from lint_env.sources.text import split_lines
+
+    rows = split_lines(text)
+    doc = import_scan._ScannedDocument(path=tmp_path / "m.py", kind=Kind.PYTHON, text=text)
+    doc.lines = None  # as the scan leaves them
+    for n in range(-1, len(rows) + 2):
+        want = rows[n] if 0 <= n < len(rows) else ""
+        assert doc.line_text(Span(n, 0, n, 0)) == want
+    assert doc.lines == rows
+    assert doc == _document_of(tmp_path / "m.py", text)
+
+
+def _document_of(path: Path, text: str):
+    from lint_env.model import Document, Kind
+    from lint_env.sources.text import split_lines
+
+    return Document(path=path, kind=Kind.PYTHON, text=text, lines=split_lines(text))
+
+
+def test_scanned_documents_switch_to_split_lines_when_asked_often(tmp_path: Path):
+    from lint_env.model import Kind, Span
+
+    text = "\n".join(f"line {i}" for i in range(100))
+    doc = import_scan._ScannedDocument(path=tmp_path / "m.py", kind=Kind.PYTHON, text=text)
+    doc.lines = None
+    got = [doc.line_text(Span(i, 0, i, 0)) for i in range(100)]
+    assert got == [f"line {i}" for i in range(100)]
+    assert doc.__dict__["_lines"] is not None  # split once after the first few searches

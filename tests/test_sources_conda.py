@@ -319,3 +319,62 @@ def test_prefix_line_and_subdir_comments_become_settings():
     }
     prefix = next(s for s in doc.settings if s.key == "prefix")
     assert text.splitlines()[4][prefix.span.col : prefix.span.end_col] == text.splitlines()[4]
+
+
+_TRICKY_CONDA = [
+    "name: x\nchannels: [conda-forge, 'apple']\ndependencies:\n  - python=3.11\n  - pip\n"
+    '  - pip:\n    - numpy==1.26  # c\n    - "torch>=2"\n',
+    'name: "\\u00e9t\\x41"\ndependencies:\n  - \'numpy=1.2\'\n  - "scipy\\t>=1"\n',
+    "dependencies:\r\n  - numpy\r\n  - pip:\r\n    - -r req.txt\r\n",
+    "# \U0001f600 é\nname: ü\ndependencies: &d\n  - numpy # ü\nother: *d\n",
+    "variables:\n  CONDA_SUBDIR: osx-arm64\ndependencies:\n  - >\n    numpy\n  - |\n    scipy\n",
+    "dependencies:\n  - numpy\n  - [bad\n",
+    "dependencies:\n\t- numpy\n",
+    "name: x\n",
+    "",
+    "# only a comment\n",
+    "- a\n- b\n",
+    "dependencies:\n  - numpy\n---\nname: two\n",
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY_CONDA)
+def test_libyaml_and_pure_loader_give_the_same_document(text: str, monkeypatch):
+    """The C loader, where PyYAML has it, gives the pure loader's document: spans, values,
+    problems."""
+    import yaml
+    from lint_env.sources import conda
+
+    if getattr(yaml, "CSafeLoader", None) is None:
+        pytest.skip("PyYAML without libyaml")
+    fast = parse(text)
+    monkeypatch.setattr(conda, "_c_loader", lambda: None)
+    assert parse(text) == fast
+
+
+def test_libyaml_and_pure_loader_agree_on_every_yaml_fixture(monkeypatch):
+    import yaml
+    from lint_env.sources import conda
+
+    if getattr(yaml, "CSafeLoader", None) is None:
+        pytest.skip("PyYAML without libyaml")
+    root = Path(__file__).parent.parent
+    paths = sorted({*root.glob("tests/fixtures/**/*.yml"), *root.glob("examples/**/*.yml")})
+    assert paths
+    fast = {p: read_document(p) for p in paths}
+    monkeypatch.setattr(conda, "_c_loader", lambda: None)
+    assert {p: read_document(p) for p in paths} == fast
+
+
+def test_the_c_loader_is_used_where_it_is_installed(monkeypatch):
+    import yaml
+    from lint_env.sources import conda
+
+    if getattr(yaml, "CSafeLoader", None) is None:
+        pytest.skip("PyYAML without libyaml")
+    used = []
+    real = yaml.compose
+    monkeypatch.setattr(yaml, "compose", lambda s, Loader: used.append(Loader) or real(s, Loader))
+    parse("dependencies:\n  - numpy\n")
+    assert used == [yaml.CSafeLoader]
+    assert conda._c_loader() is yaml.CSafeLoader

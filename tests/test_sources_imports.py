@@ -451,3 +451,23 @@ def test_fast_path_agrees_with_ast_on_generated_code(text: str):
     fast = _fast_imports(_Text(text, lines, None))
     if fast is not None:
         assert fast == _ast_imports(_Text(text, lines, None))
+
+
+def test_one_liner_search_agrees_with_its_regex():
+    """``_has_one_liner`` (substring search) says what ``_ONE_LINER_RX`` says."""
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+    from lint_env.sources.imports import _ONE_LINER_RX, _has_one_liner
+
+    parts = ["import", "from", ":", ";", " ", "\t", "\n", "x", "_", "é", "1", ".", "#", "if x"]
+
+    @settings(max_examples=500, deadline=None, database=None)
+    @given(st.lists(st.sampled_from(parts), max_size=14).map("".join))
+    @example("if x: import os")
+    @example("a;from")
+    @example("x:\t importlib")
+    @example("x: fromé")
+    def run(text):
+        assert _has_one_liner(text) is (_ONE_LINER_RX.search(text) is not None)
+
+    run()

@@ -13,12 +13,14 @@ opened). A cache that cannot be opened or written is not an error: the scan runs
 without it.
 
 Uncached files are parsed in a process pool when there are many of them
-(``POOL_THRESHOLD``) and more than one CPU; if the pool cannot start or breaks, the
+(``POOL_THRESHOLD``) and more than one CPU: the workers read and parse chunks of files
+while this process reads and hashes the rest; if the pool cannot start or breaks, the
 files are parsed in this process.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import marshal
 import os
@@ -147,6 +149,63 @@ def _span(a: object, b: object, c: object, d: object, cell: object) -> Span:
     return Span(a, b, c, d, cell)  # type: ignore[arg-type]
 
 
+# --- documents whose lines are split when first asked for ---------------------------
+
+
+class _ScannedDocument(Document):
+    """A scanned code file: its ``lines`` are split from ``text`` only when some rule
+    asks for them. Most never are (an import's line is read through ``line_text``), and
+    the split lines of a big tree are most of what its documents hold (sympy: 800,000
+    lines, about twice the text's size). Equal to a ``Document`` of the same content."""
+
+    @property  # type: ignore[override]
+    def lines(self) -> list[str]:
+        got = self.__dict__.get("_lines")
+        if got is None:
+            from .sources.text import split_lines
+
+            got = self.__dict__["_lines"] = split_lines(self.text)
+        return got
+
+    @lines.setter
+    def lines(self, value: list[str] | None) -> None:
+        self.__dict__["_lines"] = value
+
+    def line_text(self, span: Span) -> str:
+        d = self.__dict__
+        if span.cell is not None or d.get("_lines") is not None or "\r" in self.text:
+            return super().line_text(span)
+        d["_asked"] = asked = d.get("_asked", 0) + 1
+        if asked > _LINES_AFTER:  # asked often: split once (a search per call is O(n))
+            return super().line_text(span)
+        return _nth_line(self.text, span.line)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return all(
+            getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(Document)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # as a dataclass with eq
+
+
+_LINES_AFTER = 16  # line_text calls answered by a search before the lines are split
+
+
+def _nth_line(text: str, n: int) -> str:
+    """Line ``n`` of a text without "\\r" ("" past the end), as ``split_lines`` has it."""
+    if n < 0:
+        return ""
+    start = 0
+    for _ in range(n):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start:] if end == -1 else text[start:end]
+
+
 # --- the cache ------------------------------------------------------------------------
 
 
@@ -214,7 +273,13 @@ def _parse_file(item: tuple[str, str]) -> tuple[bytes, bytes] | None:
         return None
 
 
-def _parse_in_pool(todo: list[tuple[str, str]], workers: int) -> list | None:
+def _parse_files(items: list[tuple[str, str]]) -> list[tuple[bytes, bytes] | None]:
+    """Worker: one chunk of files (only compact rows go back: key and packed imports)."""
+    return [_parse_file(item) for item in items]
+
+
+def _start_pool(workers: int):
+    """A process pool, or None where none can start (sandbox, no /dev/shm)."""
     try:
         import multiprocessing
         import threading
@@ -222,10 +287,63 @@ def _parse_in_pool(todo: list[tuple[str, str]], workers: int) -> list | None:
 
         # Forking a process that runs threads (the language server) is unsafe: spawn then.
         context = multiprocessing.get_context("spawn") if threading.active_count() > 1 else None
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(_parse_file, todo, chunksize=_CHUNK))
-    except Exception:  # no pool here (sandbox, no /dev/shm, broken worker): go serial
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    except Exception:
         return None
+
+
+class _Pool:
+    """Uncached files go to worker processes chunk by chunk while this process reads and
+    hashes the rest (the workers read the files themselves). The pool starts once the
+    files missed so far say that the whole scan will miss enough to pay for it."""
+
+    def __init__(self, total: int, workers: int | None) -> None:
+        self.total = total  # code files in the scan
+        self.workers = workers
+        self.pool = None
+        self.failed = False
+        self.sent = 0  # how many of ``missing`` went to the pool
+        self.futures: list[tuple[int, int, object]] = []  # (first, count, future)
+
+    def feed(self, missing: list, seen: int, final: bool = False) -> None:
+        if self.failed or not missing:
+            return
+        if self.pool is None:
+            expected = len(missing) if final else len(missing) * self.total // max(seen, 1)
+            n = _workers(expected, self.workers)
+            if n <= 1:
+                return
+            self.pool = _start_pool(n)
+            if self.pool is None:
+                self.failed = True
+                return
+        while self.sent < len(missing) and (final or len(missing) - self.sent >= _CHUNK):
+            part = missing[self.sent : self.sent + _CHUNK]
+            todo = [(str(p), k.value) for p, k, _, _ in part]
+            try:
+                future = self.pool.submit(_parse_files, todo)
+            except Exception:  # a broken pool: the rest is parsed here
+                self.failed = True
+                return
+            self.futures.append((self.sent, len(part), future))
+            self.sent += len(part)
+
+    def results(self, missing: list) -> list:
+        """One result per item of ``missing`` (None: parse it here)."""
+        self.feed(missing, self.total, final=True)
+        out: list = [None] * len(missing)
+        try:
+            for first, count, future in self.futures:
+                try:
+                    got = future.result()  # type: ignore[attr-defined]
+                except Exception:  # a worker died: these files are parsed here
+                    continue
+                if isinstance(got, list) and len(got) == count:
+                    out[first : first + count] = got
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+        return out
 
 
 def _workers(n: int, workers: int | None) -> int:
@@ -248,60 +366,41 @@ def scan(
         cache.close()
 
 
-def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Path, Document]:
-    from .sources.text import decode, detect_newline, split_lines
+_BATCH = 64  # files read and hashed between cache look-ups
 
+
+def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Path, Document]:
     docs: dict[Path, Document] = {}
-    pending: list[tuple[Path, Kind, bytes, Document]] = []  # hashed, text decoded
+    code: list[tuple[Path, Kind]] = []
     for path in paths:
         kind = detect_kind(path, explicit=True)
-        if kind not in _CODE_KINDS:
+        if kind in _CODE_KINDS:
+            assert kind is not None
+            code.append((path, kind))
+            docs[path] = None  # type: ignore[assignment]  # keeps the order of ``paths``
+        else:
             docs[path] = read_document(path, kind)
-            continue
-        assert kind is not None
-        try:
-            if path.stat().st_size > MAX_BYTES:
-                docs[path] = read_document(path, kind)
-                continue
-            data = path.read_bytes()
-        except OSError:
-            docs[path] = read_document(path, kind)
-            continue
-        if len(data) > MAX_BYTES or looks_binary(data):
-            docs[path] = read_document(path, kind, data)
-            continue
-        dec = decode(data)
-        doc = Document(
-            path=path,
-            kind=kind,
-            text=dec.text,
-            lines=split_lines(dec.text),
-            cells=[] if kind is Kind.NOTEBOOK else None,
-            newline=detect_newline(dec.text),
-        )
-        doc.encoding, doc.bom, doc.newline = dec.encoding, dec.bom, dec.newline
-        if dec.lossy and kind is not Kind.NOTEBOOK:
-            doc.problems.append(
-                Problem(Span.point(0), "file is not valid UTF-8; read as Latin-1", code="LE005")
-            )
-        pending.append((path, kind, cache_key(data, kind), doc))
-        docs[path] = doc
-
-    hits = cache.get_many([key for _, _, key, _ in pending])
-    missing = []
-    for item in pending:
-        blob = hits.get(item[2])
-        # A row that does not unpack (a corrupt or foreign cache) is a miss: parsed
-        # again and rewritten below.
-        if blob is None or not _try_unpack_into(blob, item[3]):
-            missing.append(item)
+    pool = _Pool(len(code), workers)
+    missing: list[tuple[Path, Kind, bytes, Document]] = []
+    for start in range(0, len(code), _BATCH):
+        pending = []  # hashed, text decoded
+        for path, kind in code[start : start + _BATCH]:
+            got = _read(path, kind)
+            if isinstance(got, Document):
+                docs[path] = got
+            else:
+                pending.append(got)
+                docs[path] = got[3]
+        hits = cache.get_many([key for _, _, key, _ in pending])
+        for item in pending:
+            blob = hits.get(item[2])
+            # A row that does not unpack (a corrupt or foreign cache) is a miss: parsed
+            # again and rewritten below.
+            if blob is None or not _try_unpack_into(blob, item[3]):
+                missing.append(item)
+        pool.feed(missing, start + _BATCH)
     if missing:
-        n = _workers(len(missing), workers)
-        results = None
-        if n > 1:
-            results = _parse_in_pool([(str(p), k.value) for p, k, _, _ in missing], n)
-        if results is None:
-            results = [None] * len(missing)
+        results = pool.results(missing)
         new_rows = []
         for (path, kind, key, doc), result in zip(missing, results, strict=True):
             if result is not None and result[0] == key:
@@ -312,6 +411,36 @@ def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Pat
             new_rows.append((key, blob))
         cache.put_many(new_rows)
     return docs
+
+
+def _read(path: Path, kind: Kind) -> Document | tuple[Path, Kind, bytes, Document]:
+    """A code file read and hashed, its text decoded (imports still to fill in), or the
+    whole document where it is not parsed (too big, binary, unreadable)."""
+    from .sources.text import decode, detect_newline
+
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return read_document(path, kind)
+        data = path.read_bytes()
+    except OSError:
+        return read_document(path, kind)
+    if len(data) > MAX_BYTES or looks_binary(data):
+        return read_document(path, kind, data)
+    dec = decode(data)
+    doc = _ScannedDocument(
+        path=path,
+        kind=kind,
+        text=dec.text,
+        lines=None,  # type: ignore[arg-type]  # split when asked for
+        cells=[] if kind is Kind.NOTEBOOK else None,
+        newline=detect_newline(dec.text),
+    )
+    doc.encoding, doc.bom, doc.newline = dec.encoding, dec.bom, dec.newline
+    if dec.lossy and kind is not Kind.NOTEBOOK:
+        doc.problems.append(
+            Problem(Span.point(0), "file is not valid UTF-8; read as Latin-1", code="LE005")
+        )
+    return path, kind, cache_key(data, kind), doc
 
 
 def _try_unpack_into(blob: object, doc: Document) -> bool:

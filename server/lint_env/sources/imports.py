@@ -380,7 +380,26 @@ def _fast_eligible(text: str) -> bool:
         return False
     if text.startswith("\ufeff") or ("\r" in text and _BARE_CR_RX.search(text)):
         return False
-    return _ONE_LINER_RX.search(text) is None
+    return not _has_one_liner(text)
+
+
+def _has_one_liner(text: str) -> bool:
+    """``_ONE_LINER_RX.search(text) is not None``, about five times faster: the regex
+    tries every ":" and ";" of the file (Python code is full of them); this looks at each
+    ``import``/``from`` (a fast substring search) and at what comes before it."""
+    find, n = text.find, len(text)
+    for word in ("import", "from"):
+        i = find(word)
+        while i != -1:
+            j = i + len(word)
+            if j == n or not (text[j].isalnum() or text[j] == "_"):  # the regex's \b
+                k = i
+                while k > 0 and text[k - 1] in " \t":
+                    k -= 1
+                if k > 0 and text[k - 1] in ":;":
+                    return True
+            i = find(word, j)
+    return False
 
 
 def _multiline_strings(text: str, end: int) -> list[tuple[int, int]]:
