@@ -157,7 +157,10 @@ def _recorded(argv: list[str]) -> int:
     """A run whose inputs, output and exit code go into the result cache."""
     from . import resultcache
 
-    rec = resultcache.start(argv)
+    try:
+        rec = resultcache.start(argv)
+    except Exception:  # no working directory, ...: a run without the cache
+        return _main(argv)
     out, err = resultcache.Tee(sys.stdout), resultcache.Tee(sys.stderr)
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err  # type: ignore[assignment]

@@ -195,11 +195,12 @@ class Recorder:
         self._keep = os.path.join(root, "index") + os.sep  # `lint-env update`'s data
 
     def note(self, path, kind: int) -> None:
-        if isinstance(path, int) or path is None:
-            if path is None and kind == _LISTED:
-                path = "."
-            else:
-                return
+        if path is None and kind == _LISTED:
+            path = "."  # os.scandir(): the working directory
+        elif isinstance(path, int) or path is None:
+            if kind == _LISTED:  # a folder listed through a descriptor: unknown which
+                self.refused = self.refused or "a folder listed by descriptor"
+            return  # a file opened by descriptor: os.open(path) was recorded
         try:
             text = os.path.abspath(os.fsdecode(path))
         except (TypeError, ValueError):
@@ -300,11 +301,11 @@ def finish(rec: Recorder, code: int, out: str, err: str) -> bool:
         os.environ.__class__ = os._Environ  # type: ignore[attr-defined]
     if rec.refused or code not in (0, 1):
         return False
-    for name in list(sys.modules):
-        file = getattr(sys.modules.get(name), "__file__", None)
-        if isinstance(file, str):
-            rec.note(file, _STAT)
     try:
+        for name in list(sys.modules):
+            file = getattr(sys.modules.get(name), "__file__", None)
+            if isinstance(file, str):
+                rec.note(file, _STAT)
         return _store(rec, code, out, err)
     except Exception:  # never an error: the next run computes again
         return False
