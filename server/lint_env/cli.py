@@ -1,18 +1,23 @@
 """The `lint-env` command line: a thin front over the core.
 
 Exit status: 0 clean, 1 findings, 2 usage or internal error. Heavy modules are
-imported inside the commands that need them, so `lint-env check` starts fast.
+imported inside the commands that need them, so `lint-env check` starts fast; a
+`check` whose inputs are unchanged since a stored run is answered by the result cache
+(resultcache.py) before ``argparse`` or ``pathlib`` are imported.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
 from . import __version__
+
+TYPE_CHECKING = False  # typing itself is not imported
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from pathlib import Path
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -27,6 +32,8 @@ def _csv(value: str) -> list[str]:
 
 def positive_number(text: str) -> float:
     """argparse type: a number > 0 (also snapshot_refresh's)."""
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -39,6 +46,9 @@ def positive_number(text: str) -> float:
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser. The options of `validate` and `server` come from their own modules,
     imported only when that command runs (keeps pygls off the `check` start path)."""
+    import argparse
+    from pathlib import Path
+
     parser = argparse.ArgumentParser(
         prog="lint-env",
         description="Find why a Python ML environment will not work on a target "
@@ -85,6 +95,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     check.add_argument("--no-color", action="store_true")
     check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither use nor store the result cache (also: LINT_ENV_NO_CACHE=1)",
+    )
+    check.add_argument(
         "--absolute-paths", action="store_true", help="print absolute paths (IDE output filters)"
     )
     check.add_argument("-v", "--verbose", action="store_true", help="tracebacks on internal errors")
@@ -124,8 +139,42 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, result_cache: bool | None = None) -> int:
+    """The program. ``result_cache``: answer from / store into the result cache
+    (default: when run as a program, i.e. ``argv`` is None; in-process callers get
+    none unless they ask)."""
+    use_cache = argv is None if result_cache is None else result_cache
     argv = list(sys.argv[1:] if argv is None else argv)
+    if use_cache:
+        from . import resultcache
+
+        if resultcache.enabled(argv):
+            code = resultcache.replay(argv)
+            return code if code is not None else _recorded(argv)
+    return _main(argv)
+
+
+def _recorded(argv: list[str]) -> int:
+    """A run whose inputs, output and exit code go into the result cache."""
+    from . import resultcache
+
+    try:
+        rec = resultcache.start(argv)
+    except Exception:  # no working directory, ...: a run without the cache
+        return _main(argv)
+    out, err = resultcache.Tee(sys.stdout), resultcache.Tee(sys.stderr)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    code = EXIT_ERROR
+    try:
+        code = _main(argv)
+        return code
+    finally:
+        sys.stdout, sys.stderr = saved
+        resultcache.finish(rec, code, out.text(), err.text())
+
+
+def _main(argv: list[str]) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command)
     args = parser.parse_args(argv)
@@ -192,6 +241,8 @@ def _color(args: argparse.Namespace, stream) -> bool:
 def _project_root(start: Path) -> Path:
     # Where the file is written, not where a symlink leads: a link out of the project
     # must not move the project (nor its config) to the link's target.
+    from pathlib import Path
+
     here = Path(os.path.abspath(start))
     if not here.is_dir():
         here = here.parent
@@ -202,6 +253,8 @@ def _project_root(start: Path) -> Path:
 
 
 def _load_config(args: argparse.Namespace, paths: list[Path]):
+    from pathlib import Path
+
     from .config import ConfigError, config_from_table, load_config, load_config_file
     from .target import TargetError, parse_python_version
 
@@ -238,6 +291,9 @@ def _load_config(args: argparse.Namespace, paths: list[Path]):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import resultcache
     from .api import Project
     from .output import RenderContext, render
 
@@ -255,6 +311,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if note:
             print(f"lint-env: note: {note}", file=sys.stderr)
     if online:  # never imported, never connecting, when off
+        resultcache.refuse("online look-ups")
         from .update import look_up_unknown
 
         for note in look_up_unknown(project):
@@ -294,6 +351,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     text = render(args.format, findings, ctx)
     if args.output_file is not None:
         args.output_file.write_text(text, encoding="utf-8")
+        resultcache.output_file(args.output_file, text)
     else:
         stream.write(text)
     if findings and not args.exit_zero:
