@@ -114,8 +114,9 @@ def row_startup(args) -> list[tuple[str, str, str]]:
             env = child_env(LINT_ENV_CACHE_DIR=str(Path(tmp) / "cache"), **extra)
             check = [*LINT, "check", str(project), "--exit-zero"]
             base = [sys.executable, "-c", "pass"]
-            run(check, env)  # write bytecode, warm the OS caches, store the entry
-            run(check, env)
+            run(check, env)  # write bytecode, warm the OS caches
+            time.sleep(2.1)  # bytecode written just now is an input the cache distrusts
+            run(check, env)  # store the entry
             run(base, env)
             c, b, r = paired(
                 lambda cmd=check, e=env: run(cmd, e)[0],
