@@ -3,10 +3,10 @@
 The dependency rule kinds (banned, version, wheel, pairing, exclusive, python, requires)
 only ever report a requirement whose name one of their package patterns matches (or,
 for pairing and requires, that is present with one). A check of a long requirements
-file asks, per name, which of these rules can match it (one regular expression over
-every pattern answers "none" for most names) and skips the rest: a rule no name can
-match finds nothing, whatever else the file holds. Rules matching every name (``*``)
-are always run.
+file asks, per name, which of these rules can match it (a dictionary of the literal
+patterns and a short list of wildcard ones answer "none" for most names) and skips the
+rest: a rule no name can match finds nothing, whatever else the file holds. Rules
+matching every name (``*``) are always run.
 """
 
 from __future__ import annotations
@@ -32,17 +32,19 @@ def _patterns(rule) -> list[str]:
     return out
 
 
-def _regex(patterns: Iterable[str]) -> str:
-    # both spellings: kinds match canonical names (mkl_fft == mkl-fft) or exact ones
-    forms = {f(p) for p in patterns for f in (canonicalize_name, str.lower)}
-    return "|".join(f"(?:{fnmatch.translate(p)})" for p in sorted(forms))
+_WILD = re.compile(r"[*?\[]")
 
 
 class NameIndex:
+    """Built once per engine, so it must be cheap: a literal pattern (most are) is a
+    dictionary key; only the few with wildcards are matched (``fnmatchcase``), once
+    per name."""
+
     def __init__(self, rules: Iterable) -> None:
         self.always: set[str] = set()  # codes of named rules that match any name
-        self._rules: list[tuple[str, re.Pattern[str]]] = []
-        parts = []
+        self._order: dict[str, int] = {}  # code -> its rule's position
+        self._exact: dict[str, set[str]] = {}  # pattern -> codes
+        self._wild: list[tuple[str, str]] = []  # (code, pattern with a wildcard)
         for rule in rules:
             if rule.kind not in NAMED_KINDS:
                 continue
@@ -50,20 +52,22 @@ class NameIndex:
             if not pats or any(p.strip("*") == "" for p in pats):
                 self.always.add(rule.code)
                 continue
-            rx = _regex(pats)
-            self._rules.append((rule.code, re.compile(rx)))
-            parts.append(rx)
-        self._any = re.compile("|".join(parts) or "(?!)")
+            self._order.setdefault(rule.code, len(self._order))
+            # both spellings: kinds match canonical names (mkl_fft == mkl-fft) or exact ones
+            for form in {f(p) for p in pats for f in (canonicalize_name, str.lower)}:
+                if _WILD.search(form):
+                    self._wild.append((rule.code, form))
+                else:
+                    self._exact.setdefault(form, set()).add(rule.code)
         self._memo: dict[str, tuple[str, ...]] = {}
 
     def codes(self, name: str) -> tuple[str, ...]:
         """The codes of the (not ``always``) named rules whose patterns match ``name``."""
         got = self._memo.get(name)
         if got is None:
-            if self._any.match(name) is None:
-                got = ()
-            else:
-                got = tuple(code for code, rx in self._rules if rx.match(name))
+            found = set(self._exact.get(name, ()))
+            found.update(code for code, pat in self._wild if fnmatch.fnmatchcase(name, pat))
+            got = tuple(sorted(found, key=self._order.__getitem__))
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             self._memo[name] = got
