@@ -550,7 +550,7 @@ class Engine:
                         continue
                     found.extend(self._checks[rule.kind](rule, use))
                 if d.kind is Kind.LOCK:  # a lock is re-generated, never edited by hand
-                    found = [replace(f, fixes=()) for f in found]
+                    found = self._lock_findings(ctx, found)
                 elif target.python_note == LOWEST_REQUIRES_PYTHON:
                     # judged on one Python of a range: `--fix` must not rewrite the file
                     # for every other Python the project supports; the user may pick it
@@ -655,6 +655,32 @@ class Engine:
         lines = {(f.span.cell, f.span.line) for f in found if not generic(f)}
         return [f for f in found if not generic(f) or (f.span.cell, f.span.line) not in lines]
 
+    def _lock_findings(self, ctx: Context, found: list[Finding]) -> list[Finding]:
+        """A lock's findings: without fixes (a lock is re-generated, never edited by hand);
+        on an entry the lock rules report (no file for the target) that exact finding
+        stands alone (the advice of a declaration rule, "drop the +cu suffix", is not
+        for a lock). An entry only some extras install fails only the install with
+        them (``uv sync --extra gpu``): at most a warning, and the message says which."""
+
+        def lock_rule(f: Finding) -> bool:
+            rule = self.rules.get(f.code)
+            return rule is not None and rule.kind == "lock"
+
+        exact = {f.span for f in found if lock_rule(f)}
+        extras = {d.span: label for d in ctx.own if (label := ctx.only_with.get(id(d)))}
+        out = []
+        for f in found:
+            if not lock_rule(f) and f.span in exact:
+                continue
+            label = extras.get(f.span)
+            if label is None:
+                out.append(replace(f, fixes=()))
+                continue
+            message = f.message if lock_rule(f) else f"{f.message} (only with {label})"
+            severity = Severity.WARNING if f.severity is Severity.ERROR else f.severity
+            out.append(replace(f, fixes=(), message=message, severity=severity))
+        return out
+
     def _yield_to_specific(self, found: list[Finding]) -> list[Finding]:
         """The generic "no wheel for the target" rule (a `wheel` rule over every package of
         the snapshot) gives way to any other rule on the same requirement: TF001 says more
@@ -676,11 +702,17 @@ class Engine:
         declared: frozenset[str],
     ) -> Context:
         applies = target.evaluate_marker
+        only_with: dict[int, str] = {}
         if doc.lock is not None:  # a lock: what it installs on this target, exactly
-            from .sources.locks import installed_on
+            from .sources.locks import installs
 
-            locked = installed_on(doc.lock, applies)
-            own = [p.dependency for p in locked if not p.root]
+            locked = installs(doc.lock, target)
+            own = [p.dependency for p in locked.packages if not p.root]
+            only_with = {
+                id(p.dependency): label
+                for p in locked.packages
+                if (label := locked.only_with.get(id(p)))
+            }
         else:
             own = [d for d in doc.dependencies if not d.constraint_only and applies(d.marker)]
         env = [d for d in own if d.group != "build"]
@@ -719,6 +751,7 @@ class Engine:
             root=self.root,
             local_module_names=self.local_modules,
             declaration_documents=self._declaration_documents,
+            only_with=only_with,
         )
 
     def _declaration_documents(self) -> list[Document]:

@@ -185,6 +185,7 @@ class LockEdge:
     version: str | None = None
     marker: str | None = None
     extras: tuple[str, ...] = ()
+    source: str | None = None  # uv: the source table, when two indexes lock one version
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ class LockedPackage:
     edges: tuple[LockEdge, ...] = ()
     extras: dict[str, tuple[LockEdge, ...]] = field(default_factory=dict)
     root: bool = False  # a project (workspace member) whose dependencies the lock resolves
+    source: str | None = None  # uv: the source table (registry URL), see LockEdge.source
 
 
 @dataclass

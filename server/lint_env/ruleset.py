@@ -140,7 +140,7 @@ KINDS: dict[str, tuple[dict[str, tuple[tuple[type, ...], bool]], frozenset[str],
     ),
     "lock": (
         {"check": ((str,), True)},
-        frozenset({"version", "environments", "platforms", "subdir"}),
+        frozenset({"version", "environments", "platforms", "subdir", "with_extras"}),
         (Kind.LOCK,),
     ),
     # one finding for a file where many findings of ``codes`` say the same thing (the

@@ -121,6 +121,16 @@ class Target:
             return True
         return _evaluate_marker(self, marker)
 
+    def evaluate_marker_with(self, marker: str | None, extras: frozenset[str]) -> bool:
+        """True when the marker holds on the target with exactly ``extras`` requested
+        (canonical names): ``extra == "x"`` holds when x is one of them, ``extra != "x"``
+        when it is not. uv writes its conflicting extras and groups this way
+        (``extra == 'extra-8-nanochat-gpu'``), so a lock's install with one extra is not
+        confused with the union of all of them."""
+        if not marker or "extra" not in marker:
+            return self.evaluate_marker(marker)
+        return _evaluate_with_extras(self, marker, extras)
+
     # --- wheels -------------------------------------------------------------------
 
     def wheel_platform_ok(self, platform_tag: str) -> bool:
@@ -203,5 +213,33 @@ def _evaluate_marker(target: Target, marker: str) -> bool:
         if "extra" in marker:
             return m.evaluate(env) or _evaluate_ignoring_extra(m, env)
         return m.evaluate(env)
+    except (UndefinedComparison, UndefinedEnvironmentName):
+        return True
+
+
+_EXTRA_CMP = re.compile(r"""\bextra\s*(==|!=)\s*(['"])([^'"]*)\2""")
+
+
+@lru_cache(maxsize=4096)
+def _evaluate_with_extras(target: Target, marker: str, extras: frozenset[str]) -> bool:
+    """Target.evaluate_marker_with: each ``extra`` comparison is replaced by one against
+    "1" (requested) or "0" (not), evaluated with ``extra`` set to "1"."""
+    from packaging.markers import (
+        InvalidMarker,
+        Marker,
+        UndefinedComparison,
+        UndefinedEnvironmentName,
+    )
+
+    def bind(m: re.Match[str]) -> str:
+        wanted = re.sub(r"[-_.]+", "-", m.group(3)).lower() in extras
+        return f"extra {m.group(1)} '{1 if wanted else 0}'"
+
+    try:
+        return Marker(_EXTRA_CMP.sub(bind, marker)).evaluate(
+            {**target.marker_environment(), "extra": "1"}
+        )
+    except InvalidMarker:
+        return True
     except (UndefinedComparison, UndefinedEnvironmentName):
         return True

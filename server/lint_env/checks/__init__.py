@@ -39,6 +39,8 @@ class Context:
     declaration_documents: Callable[[], list[Document]] = field(default=lambda: [])
     # rule code -> the names here its patterns can match (named_rules; None: not known)
     named: dict[str, list[str]] | None = None
+    # a lock: id(dependency) -> the extras without which the target does not install it
+    only_with: dict[int, str] = field(default_factory=dict)
     _index: dict[int, tuple] = field(default_factory=dict, repr=False, compare=False)
     _versions: dict[tuple, list | None] = field(default_factory=dict, repr=False, compare=False)
 
@@ -120,6 +122,9 @@ class Context:
             "spec": (dep.specifier or "any version") if dep else "",
             "target": self.target.label,
             "python": self.target.python_label,
+            "with_extras": f" with {self.only_with[id(dep)]}"
+            if dep is not None and id(dep) in self.only_with
+            else "",
         }
 
     def finding(

@@ -32,8 +32,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import (
     Dependency,
@@ -48,12 +49,15 @@ from ..model import (
 )
 from .text import split_lines
 
+if TYPE_CHECKING:
+    from ..target import Target
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["installed_on", "lock_format", "parse_lock"]
+__all__ = ["Installs", "installed_on", "installs", "lock_format", "parse_lock"]
 
 _CANON = re.compile(r"[-_.]+")
 _HEADER = re.compile(r"^\s*\[\[\s*(package|packages)\s*\]\]\s*(#.*)?$")
@@ -214,6 +218,7 @@ def _package(fmt: str, entry: dict[str, Any], spans: dict) -> LockedPackage | No
         edges=tuple(_edges(fmt, entry)),
         extras=_extras(fmt, entry),
         root=fmt == "uv" and _is_project(entry.get("source")),
+        source=_source_key(entry.get("source")) if fmt == "uv" else None,
     )
 
 
@@ -271,7 +276,15 @@ def _edge(raw: Any) -> LockEdge | None:
         version=raw.get("version") if isinstance(raw.get("version"), str) else None,
         marker=raw.get("marker") if isinstance(raw.get("marker"), str) else None,
         extras=tuple(e for e in extras if isinstance(e, str)),
+        source=_source_key(raw.get("source")),
     )
+
+
+def _source_key(source: Any) -> str | None:
+    """A uv ``source = { registry = "..." }`` table as one comparable string."""
+    if not isinstance(source, dict):
+        return None
+    return ";".join(f"{k}={source[k]}" for k in sorted(source) if isinstance(source[k], str))
 
 
 def _edges(fmt: str, entry: dict[str, Any]) -> Iterable[LockEdge]:
@@ -441,9 +454,68 @@ def _python_spec(text: str) -> str | None:
 # --- which packages a target installs ---------------------------------------------
 
 
-def installed_on(lock: Lock, applies) -> list[LockedPackage]:
+@dataclass(frozen=True)
+class Installs:
+    """What a lock installs on one target: ``packages`` by default and with each of the
+    project's extras; ``only_with`` maps id() of a package that only some extras install
+    to those extras' label ("the extra gpu")."""
+
+    packages: list[LockedPackage]
+    only_with: dict[int, str]
+
+
+def installs(lock: Lock, target: Target) -> Installs:
+    """The packages the lock installs on the target (in lock order).
+
+    uv: the default install (``uv sync``: no extras, the ``dev`` group) and, for each
+    extra of the project, the install with that extra alone (``uv sync --extra gpu``);
+    a conflict between extras (``[tool.uv] conflicts``) is written into the markers as
+    ``extra == 'extra-8-nanochat-gpu'``, so each extra is walked with only its own name
+    requested. Other formats: every marker naming an extra counts as requested."""
+    if lock.format != "uv" or not lock.graph:
+        return Installs(installed_on(lock, target.evaluate_marker), {})
+    roots = [p for p in lock.packages if p.root]
+    groups = frozenset(_encoded("group", r.dependency.name, "dev") for r in roots)
+    default = installed_on(lock, lambda m: target.evaluate_marker_with(m, groups))
+    seen = {id(p) for p in default}
+    extra: dict[int, list[str]] = {}
+    added: dict[int, LockedPackage] = {}
+    for root in roots:
+        for name in sorted(root.extras):
+            active = groups | {_encoded("extra", root.dependency.name, name)}
+            label = name if len(roots) == 1 else f"{root.dependency.name}[{name}]"
+            walked = installed_on(
+                lock,
+                lambda m, active=active: target.evaluate_marker_with(m, active),
+                {id(root): (name,)},
+            )
+            for p in walked:
+                if id(p) not in seen:
+                    extra.setdefault(id(p), []).append(label)
+                    added[id(p)] = p
+    order = {id(p): k for k, p in enumerate(lock.packages)}
+    packages = sorted([*default, *added.values()], key=lambda p: order[id(p)])
+    return Installs(packages, {k: _extras_label(v) for k, v in extra.items()})
+
+
+def _encoded(kind: str, package: str, name: str) -> str:
+    """uv's marker name for a project's extra or group in a conflict set
+    (``extra-8-nanochat-gpu``: the length of the package name, then the name)."""
+    return f"{kind}-{len(package)}-{package}-{_canonical(name)}"
+
+
+def _extras_label(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"the extra {names[0]}"
+    return "the extras " + ", ".join(names[:-1]) + f" or {names[-1]}"
+
+
+def installed_on(
+    lock: Lock, applies, extras: dict[int, tuple[str, ...]] | None = None
+) -> list[LockedPackage]:
     """The packages the lock installs where ``applies(marker)`` holds (a target's
-    marker evaluation), in lock order."""
+    marker evaluation), in lock order; ``extras``: id() of a root -> the extras
+    requested for it."""
     if not lock.graph:
         return [p for p in lock.packages if applies(p.marker)]
     by_name: dict[str, list[LockedPackage]] = {}
@@ -456,31 +528,41 @@ def installed_on(lock: Lock, applies) -> list[LockedPackage]:
         return list(lock.packages)
     seen: set[int] = set()
     seen_extras: set[tuple[int, str]] = set()
-    todo: list[tuple[LockedPackage, tuple[str, ...]]] = [(p, ()) for p in roots]
+    requested = extras or {}
+    todo: list[tuple[LockedPackage, tuple[str, ...]]] = [
+        (p, requested.get(id(p), ())) for p in roots
+    ]
     while todo:
-        pkg, extras = todo.pop()
+        pkg, extras_here = todo.pop()
         edges: list[LockEdge] = []
         if id(pkg) not in seen:
             seen.add(id(pkg))
             edges.extend(pkg.edges)
-        for extra in map(_canonical, extras):
+        for extra in map(_canonical, extras_here):
             if (id(pkg), extra) not in seen_extras:
                 seen_extras.add((id(pkg), extra))
                 edges.extend(pkg.extras.get(extra, ()))
         for edge in edges:
             if applies(edge.marker):
                 todo.extend(
-                    (t, edge.extras) for t in _pick(by_name.get(edge.name, []), edge.version)
+                    (t, edge.extras)
+                    for t in _pick(by_name.get(edge.name, []), edge.version, edge.source)
                 )
     return [p for p in lock.packages if id(p) in seen]
 
 
-def _pick(candidates: list[LockedPackage], version: str | None) -> list[LockedPackage]:
-    """The locked package an edge means: uv names the version only when several are
+def _pick(
+    candidates: list[LockedPackage], version: str | None, source: str | None = None
+) -> list[LockedPackage]:
+    """The locked package an edge means: uv names the version (and the source, when two
+    indexes give the same version: torch 2.9.1 from two indexes) only when several are
     locked."""
     if version is None:
         return candidates[:1]
-    return [c for c in candidates if c.version == version] or candidates[:1]
+    same = [c for c in candidates if c.version == version]
+    if source is not None and len(same) > 1:
+        same = [c for c in same if c.source == source] or same
+    return same or candidates[:1]
 
 
 def _reached_by_edges(lock: Lock, by_name, applies) -> list[LockedPackage]:
