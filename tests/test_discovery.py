@@ -206,3 +206,27 @@ def test_folder_outside_root(tmp_path: Path):
     (tmp_path / "other" / ".gitignore").write_text("skip_me.py\n")
     found = discover([tmp_path / "other"], tmp_path / "root")
     assert _rel(tmp_path, found.files) == ["other/b.py"]
+
+
+def test_the_real_paths_discovery_knows_are_those_the_os_resolves(tmp_path: Path):
+    # the root is reached through a symlink, a folder inside links to another folder,
+    # a file links to another file: what discovery says without asking the OS must be
+    # what Path.resolve() says
+    real_root = tmp_path / "real"
+    (real_root / "pkg" / "sub").mkdir(parents=True)
+    (real_root / "pkg" / "sub" / "a.py").write_text("import numpy\n")
+    (real_root / "other").mkdir()
+    (real_root / "other" / "b.py").write_text("import scipy\n")
+    (real_root / "linked").symlink_to(real_root / "other", target_is_directory=True)
+    (real_root / "pkg" / "c.py").symlink_to(real_root / "pkg" / "sub" / "a.py")
+    (real_root / "requirements.txt").write_text("numpy\n")
+    (tmp_path / "alias").symlink_to(real_root, target_is_directory=True)
+    root = tmp_path / "alias"
+    found = discover([root], root)
+    names = {p.relative_to(root).as_posix() for p in found.files}
+    assert {"pkg/sub/a.py", "pkg/c.py", "requirements.txt"} <= names
+    assert "linked/b.py" in names  # walked once, by the first name that leads there
+    assert found.real, "discovery knew no real path"
+    for path, real in found.real.items():
+        assert real == path.resolve(), path
+    assert root / "pkg" / "c.py" not in found.real  # a symlink: resolved by the caller

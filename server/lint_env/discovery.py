@@ -49,6 +49,9 @@ _VENV_NAMES = frozenset({".venv", "venv", "env"})
 class Discovery:
     files: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one line each
+    # a found file -> its real path (``Path.resolve()``), known without asking the OS
+    # again when no name on the way from the walked folder is a symlink
+    real: dict[Path, Path] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -217,8 +220,13 @@ class _Walker:
             rules += read_ignore_file(os.path.join(self.root, sub, ".gitignore"), sub)
         return rules
 
-    def walk(self, folder: str, rules: list[Pattern], base_rel: str | None) -> None:
-        real = os.path.realpath(folder)
+    def walk(
+        self, folder: str, rules: list[Pattern], base_rel: str | None, real: str | None = None
+    ) -> None:
+        """``real``: the folder's real path when the caller knows it (the walked folder's
+        own real path and a name that is not a symlink)."""
+        if real is None:
+            real = os.path.realpath(folder)
         if real in self.seen:
             return
         self.seen.add(real)
@@ -249,7 +257,7 @@ class _Walker:
                     continue
                 if rel is not None and (is_ignored(rules, rel, True) or self.excluded(rel, True)):
                     continue
-                self.walk(entry.path, rules, rel)
+                self.walk(entry.path, rules, rel, _real_child(real, entry))
                 continue
             try:
                 if not entry.is_file():
@@ -260,7 +268,11 @@ class _Walker:
                 continue
             if rel is not None and (is_ignored(rules, rel, False) or self.excluded(rel, False)):
                 continue
-            self.result.files.append(Path(entry.path))
+            path = Path(entry.path)
+            self.result.files.append(path)
+            known = _real_child(real, entry)
+            if known is not None:
+                self.result.real[path] = Path(known)
 
     def dependency_files_in(self, folder: str, rules: list[Pattern], base_rel: str | None) -> None:
         """A build folder is output, except for the dependency files projects keep there
@@ -291,6 +303,17 @@ class _Walker:
         if base_rel is None:
             return None
         return f"{base_rel}/{name}" if base_rel else name
+
+
+def _real_child(real: str, entry: os.DirEntry) -> str | None:
+    """The real path of a folder's entry from the folder's real path, when the entry
+    is not a symlink (DirEntry knows that without a system call on most file systems)."""
+    try:
+        if entry.is_symlink():
+            return None
+    except OSError:
+        return None
+    return (real if real.endswith(os.sep) else real + os.sep) + entry.name
 
 
 def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str] = ()) -> Discovery:

@@ -109,12 +109,13 @@ class Engine:
             from .discovery import discover
 
             found = discover([self.root], self.root, self.config.exclude)
+            self._real.update(found.real)
             errors = list(found.errors)
             # symlinks that lead out of the project are never read (their lines would be
             # echoed into findings)
             inside = self._within_root(list(found.files), [self.root], errors)
             self._walk_files, self._walk_errors = inside, errors
-            self._walk = [p.resolve() for p in inside]
+            self._walk = [self._real_path(p) for p in inside]
             self._walk_set = frozenset(self._walk)
         return self._walk
 
@@ -258,7 +259,16 @@ class Engine:
     # one strongly-connected-components pass (``_scc``). A run is one ``check_paths`` or
     # ``check_file`` call; the caches are cleared at its start (files may have changed).
 
+    def _real_path(self, path: Path) -> Path:
+        """``path.resolve()``, asked once per run (discovery knows most of them)."""
+        real = self._real.get(path)
+        if real is None:
+            real = self._real[path] = path.resolve()
+        return real
+
     def _new_run(self) -> None:
+        # path -> its real path (discovery's, or resolved); per run: symlinks may change
+        self._real: dict[Path, Path] = {}
         self._resolved: dict[tuple[Path, str], _Target] = {}
         self._edges: dict[Path, list[tuple[Include, _Target]]] = {}
         self._scc: dict[Path, int] = {}
@@ -788,6 +798,7 @@ class Engine:
             errors: list[str] = list(self._walk_errors)
         else:
             found = discover([Path(p) for p in paths], self.root, self.config.exclude)
+            self._real.update(found.real)
             files = list(found.files)
             errors = list(found.errors)
             files = self._within_root(files, paths, errors)
@@ -801,7 +812,7 @@ class Engine:
             from .import_scan import scan
 
             self.adopt(scan(code, None))
-        self._focus = None if whole else frozenset(p.resolve() for p in files)
+        self._focus = None if whole else frozenset(files)  # resolved by _with_includes
         self._view = None
         findings: list[Finding] = []
         for path in files:  # resolved by _with_includes
@@ -835,7 +846,7 @@ class Engine:
         out = []
         for path in files:
             try:
-                real = path.resolve()
+                real = self._real_path(path)
             except (OSError, RuntimeError):
                 real = path
             if real in named or real.is_relative_to(self.root):
@@ -848,7 +859,7 @@ class Engine:
         """Requirement files reached through -r/-c are checked too (once each). Files
         outside the project root are read for what they declare, never checked or
         fixed: their lines are not echoed into findings."""
-        result = [p.resolve() for p in files]
+        result = [self._real_path(p) for p in files]
         seen = set(result)
         todo = [p for p in result if detect_kind(p, explicit=True) is Kind.REQUIREMENTS]
         while todo:
