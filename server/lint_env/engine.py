@@ -18,7 +18,8 @@ from .fixcheck import Check, rule_mentions, verified
 from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
 from .named_rules import NAMED_KINDS, NameIndex
 from .project_model import ProjectModel, ProjectView, build_model
-from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
+from .repeats import merge_repeats
+from .resolve import LOWEST_REQUIRES_PYTHON, declared_python, newer_pythons
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, internal_problem, parse_text, read_document
 from .suppress import is_suppressed
@@ -163,6 +164,16 @@ class Engine:
         py, note, _ = self._python_source(doc)
         return py, note
 
+    def _targets(self, doc: Document) -> list[Target]:
+        """The targets a document is judged for: each platform with the document's
+        Python, why, and (judged on the lowest Python of a range) the range's newer
+        minors."""
+        py, note, source = self._python_source(doc)
+        newer: tuple[str, ...] = ()
+        if note == LOWEST_REQUIRES_PYTHON and source is not None and source.python:
+            newer = newer_pythons(source.python[0], py)
+        return [Target(platform, py, note, newer) for platform in self._platforms_for(doc)]
+
     def _python_source(self, doc: Document) -> tuple[str | None, str | None, Document | None]:
         """:meth:`_python_for`, and the document that declares that Python (None when
         the configuration sets it, or nothing does)."""
@@ -198,13 +209,11 @@ class Engine:
         Python the engine derives, the files ``-r``/``-c`` bring in. Editors ask these
         which version pip would pick (Context.versions, Context.pick)."""
         self._new_run()
-        py, py_note = self._python_for(doc)
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
             self._gather(doc, (doc.path,), set(), gathered)
         return [
-            self._context(doc, Target(platform, py, py_note), gathered, [], frozenset())
-            for platform in self._platforms_for(doc)
+            self._context(doc, target, gathered, [], frozenset()) for target in self._targets(doc)
         ]
 
     def _platforms_for(self, doc: Document) -> list[str]:
@@ -468,7 +477,7 @@ class Engine:
             pieces = self._check_document(doc)
             if not verify:
                 self._deferred[doc.path] = (doc, pieces)
-                return self._finish(doc, _merged(pieces, lambda found, _recheck: found))
+                return self._finish(doc, _merged(doc, pieces, lambda found, _recheck: found))
             return self._verified(doc, pieces)
         except Exception as exc:  # RecursionError, MemoryError and bugs alike
             return [self._problem_finding(doc, internal_problem(exc, "checking"))]
@@ -482,7 +491,7 @@ class Engine:
         try:
             return self._verified(doc, deferred[1])
         except Exception:  # a bug: no fix is better than an unverified one
-            found = self._finish(doc, _merged(deferred[1], lambda part, _recheck: part))
+            found = self._finish(doc, _merged(doc, deferred[1], lambda part, _recheck: part))
             return [replace(f, fixes=()) for f in found]
 
     def _verified(self, doc: Document, pieces: list[_Piece]):
@@ -491,6 +500,7 @@ class Engine:
         # one place for every fix: a fix whose result lint-env reports as an error is
         # not offered (fixcheck.py)
         findings = _merged(
+            doc,
             pieces,
             lambda found, recheck: found if recheck is None else verified(doc, found, recheck),
         )
@@ -508,7 +518,6 @@ class Engine:
         if doc.kind is Kind.REQUIREMENTS or (doc.kind is Kind.CONDA and doc.includes):
             problems += self._include_problems(doc)
         pieces: list[_Piece] = [(None, [self._problem_finding(doc, p) for p in problems], None)]
-        py, py_note = self._python_for(doc)
         gathered: list[tuple[Dependency, Path, bool]] = []
         if doc.includes:
             self._gather(doc, (doc.path,), set(), gathered)
@@ -516,8 +525,7 @@ class Engine:
         project_docs = self.project_documents(doc.path) if code else []
         declared = self.project_model().declared_for(doc.path, doc) if code else frozenset()
         view = self.project_view() if code else None
-        for platform in self._platforms_for(doc):
-            target = Target(platform, py, py_note)
+        for target in self._targets(doc):
 
             def for_target(
                 d: Document,
@@ -957,18 +965,20 @@ def _resolve_include(folder: Path, target: str) -> _Target:
 _Piece = tuple[str | None, list[Finding], Check | None]
 
 
-def _merged(pieces: list[_Piece], settle) -> list[Finding]:
+def _merged(doc: Document, pieces: list[_Piece], settle) -> list[Finding]:
     """The pieces' findings, each settled by ``settle(found, recheck)`` (fixes verified or
-    not), with a finding said on several targets in the same words said once
-    (target_merge.py)."""
+    not), with a problem a dependency file repeats said once (repeats.py) and a finding
+    said on several targets in the same words said once (target_merge.py)."""
     problems: list[Finding] = []
     per_target: list[tuple[str, list[Finding]]] = []
     for label, found, recheck in pieces:
         settled = settle(found, recheck)
         if label is None:
             problems.extend(settled)
-        else:
-            per_target.append((label, settled))
+            continue
+        if doc.kind not in _CODE_KINDS:
+            settled = merge_repeats(doc, settled)
+        per_target.append((label, settled))
     return problems + merge_across_targets(per_target)
 
 

@@ -306,6 +306,21 @@ def lowest_python(spec: str) -> str | None:
     return minors[0] if minors else None
 
 
+def newer_pythons(spec: str, lowest: str | None) -> tuple[str, ...]:
+    """The CPython minors a python specifier admits above ``lowest``, up to the newest
+    CPython (target.NEWEST_CONDA_PYTHON: the newest minor conda-forge builds; the
+    snapshot knows no wheels for later ones)."""
+    from .target import NEWEST_CONDA_PYTHON
+
+    def key(minor: str) -> tuple[int, ...]:
+        return tuple(map(int, minor.split(".")))
+
+    if lowest is None:
+        return ()
+    top = key(NEWEST_CONDA_PYTHON)
+    return tuple(m for m in _python_minors(spec) or () if key(lowest) < key(m) <= top)
+
+
 def declared_python(spec: str, conda: bool) -> tuple[str, str | None] | None:
     """The Python a declaration stands for, and why (for messages), or None.
 

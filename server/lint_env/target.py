@@ -48,6 +48,9 @@ class Target:
     # why this Python, for messages ("the lowest your requires-python allows"); not part
     # of the target's identity (equal targets share cached answers)
     python_note: str | None = field(default=None, compare=False)
+    # judged on the lowest Python of a range: the range's newer minors (ascending, up to
+    # the newest CPython), where a rule may say what changes ("on 3.10 it has a wheel")
+    newer_pythons: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:

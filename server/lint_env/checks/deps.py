@@ -12,6 +12,7 @@ from packaging.version import Version
 
 from ..model import Dependency, Finding, Fix, Kind, Related, Severity
 from ..resolve import (
+    admitted,
     exact_pin,
     file_kind,
     first_with_wheel,
@@ -23,6 +24,7 @@ from ..resolve import (
     wheel_pythons,
 )
 from ..ruleset import Rule
+from ..target import Target
 from . import Context, add_marker, remove_line, replace_name, set_specifier, spec_contains
 
 
@@ -243,10 +245,19 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
         elif newer is None and older is not None:
             new = f"<={older}"
         fixes: tuple[Fix, ...] = ()
+        later = _wheel_on_newer_python(ctx, dep)
+        if later is not None:
+            # only the oldest Pythons the project allows miss it: what users of the
+            # newer ones get is said, and nothing is rewritten for them
+            severity = Severity.WARNING if severity is Severity.ERROR else severity
+            new = ""
         if new:
             fixes = (
                 set_specifier(ctx.doc, dep, new, f"Change to {ctx.written_name(dep)}{new}", False),
             )
+        hint = _wheel_hint(ctx, dep, versions, newer, older, allowed)
+        if later is not None:
+            hint += f"; on Python {later[0]} pip picks {later[1]}, which has one"
         yield ctx.finding(
             rule,
             dep.span,
@@ -261,9 +272,32 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 if built
                 else ""
             )
-            + _wheel_hint(ctx, dep, versions, newer, older, allowed),
+            + hint,
             **extra,
         )
+
+
+def _wheel_on_newer_python(ctx: Context, dep: Dependency) -> tuple[str, Version] | None:
+    """Judged on the lowest Python of the project's range: the first newer Python of the
+    range on which pip's pick for the requirement has a wheel for the platform, and that
+    pick; None when none has."""
+    for py in ctx.target.newer_pythons:
+        target = Target(ctx.target.platform, py)
+        versions = admitted(
+            dep.name, dep.specifier, target, ctx.constraints.get(dep.name, ()), pip=True
+        )
+        if not versions:
+            continue
+        kind = None
+        pick = versions[-1]
+        for v in reversed(versions):  # pip's pick: the newest with a file for the target
+            kind = file_kind(dep.name, v, target)
+            if kind is not None:
+                pick = v
+                break
+        if kind == "wheel":
+            return py, pick
+    return None
 
 
 def _wheel_hint(ctx: Context, dep: Dependency, versions, newer, older, allowed=None) -> str:
