@@ -112,6 +112,19 @@ def test_version_respects_constraints_files(tmp_path):
     assert ("requirements.txt", "KV001") in codes
 
 
+@pytest.mark.parametrize(
+    "name", ["constraints.txt", "constraints-dev.txt", "requirements/test-constraints.in"]
+)
+def test_a_constraints_file_installs_nothing_so_its_pins_alone_are_no_finding(tmp_path, name):
+    # instructlab's constraints-dev.txt (pip-compiled for Linux, used with `-c`) gave
+    # WH001 for bitsandbytes, triton, vllm and a CU009 "this file installs 15 GPU-only
+    # packages": pip installs none of them from a constraints file
+    assert check(tmp_path, {name: "alpha<2\ngamma==2.0.0\n"}) == []
+    files = {"requirements.txt": f"-c {name}\nalpha\n", name: "alpha<2\n"}
+    codes = [(f.path.name, f.code) for f in check(tmp_path, files)]
+    assert codes == [("requirements.txt", "KV001")]  # it still limits what pip picks
+
+
 def test_version_unknown_package_judges_only_exact_pins(tmp_path):
     assert check(tmp_path, {"requirements.txt": "zeta>=1\n"}) == []
 

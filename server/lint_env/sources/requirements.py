@@ -561,8 +561,20 @@ def _shifted(res: LineResult, line: int, col: int) -> LineResult:
     )
 
 
+# pip's constraints files (``pip install -c constraints.txt``) have the requirements
+# format, but "only control which version of a requirement is installed, not whether it
+# is installed or not" (pip's user guide, Constraints Files); by name: constraints.txt,
+# constraints-dev.txt, requirements/constraints.in, test-constraints.txt
+_CONSTRAINTS_NAME = re.compile(r"(?:^|[-_.])constraints?(?:[-_.]|$)", re.IGNORECASE)
+
+
+def is_constraints_file(path: Path) -> bool:
+    return bool(_CONSTRAINTS_NAME.search(path.name))
+
+
 def parse_requirements(path: Path, text: str) -> Document:
-    """Parse a pip requirements file. Never raises."""
+    """Parse a pip requirements file. Never raises. The entries of a constraints file
+    (by its name) are ``constraint_only``: they install nothing on their own."""
     lines = split_lines(text)
     doc = Document(path=path, kind=Kind.REQUIREMENTS, text=text, lines=lines)
     pos = Positions(text, lines)
@@ -581,4 +593,6 @@ def parse_requirements(path: Path, text: str) -> Document:
             doc.problems += res.problems
     except Exception as exc:  # pragma: no cover - a bug, reported instead of raised
         doc.problems.append(Problem(Span.point(0), f"internal error reading this file: {exc}"))
+    if is_constraints_file(path):
+        doc.dependencies = [replace(d, constraint_only=True) for d in doc.dependencies]
     return doc
