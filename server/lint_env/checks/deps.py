@@ -378,6 +378,8 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
         b_versions = _channel_versions(p, b) or ctx.versions(b, check_python=False)
         if not b_versions:
             continue
+        if "resolves" in p and b.source == "pip" and _pip_resolves(p, a_versions, ctx.versions(b)):
+            continue
         # what pip installs for the target Python (requires-python filters releases)
         b_pick = ctx.pick(b, ctx.versions(b) or b_versions)
         if mode == "unpinned":
@@ -417,6 +419,19 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
             b_version=str(b_pick),
             pin=row.get("pin", row["b"]),
         )
+
+
+def _pip_resolves(p: dict, a_versions: list, b_versions: list | None) -> bool:
+    """Rule param ``resolves``: the b releases whose metadata requires an a of their own
+    row (torchvision >= 0.15 requires its torch). pip's resolver then picks a pair that
+    matches (an open torch becomes the one a torchvision pin asks for), so there is no
+    mismatch when one of the a versions the declaration allows and one of those b
+    releases it allows share a row."""
+    rows = [r for r in p["table"] if any(spec_contains(r["a"], v) for v in a_versions)]
+    return any(
+        spec_contains(p["resolves"], v) and any(spec_contains(r["b"], v) for r in rows)
+        for v in b_versions or ()
+    )
 
 
 def _channel_versions(p: dict, dep: Dependency) -> list[Version] | None:
