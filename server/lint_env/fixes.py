@@ -10,9 +10,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from packaging.utils import canonicalize_name
-
 from .model import Dependency, Document, Finding, Fix, Kind, Span, TextEdit
+from .names import canonicalize_name
 from .sources.text import offset_table, split_lines
 
 

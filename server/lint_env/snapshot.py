@@ -15,9 +15,9 @@ from functools import cache
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .names import canonicalize_name
 from .paths import cache_dir, rules_dir
 
 

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..model import Dependency, Document, Kind, Problem, Setting, Span
+from ..names import canonicalize_name
 from .requirements import OffsetMap, Positions, parse_pep508
 from .text import split_lines
 
@@ -599,6 +598,8 @@ class _Reader:
                 extras = tuple(str(e) for e in ex)
             mk = value.get("markers")
             if isinstance(mk, str) and mk.strip():
+                from packaging.markers import InvalidMarker, Marker  # slow to import: only here
+
                 try:
                     Marker(mk)
                     markers.append(f"({mk})" if " or " in mk else mk)
