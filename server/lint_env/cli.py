@@ -149,15 +149,28 @@ def run() -> int:
     if gc.isenabled():
         gc.disable()
         _gc_paused.append(True)
+    _program.append(True)
     try:
         code = main()
     finally:
         _resume_gc()
+        _program.clear()
+        _save_dataclass_code()
     _exit_now(code)
     return code
 
 
 _gc_paused: list[bool] = []
+_program: list[bool] = []  # run() is running: the program, not an in-process caller
+
+
+def _save_dataclass_code() -> None:
+    module = sys.modules.get(__package__ + ".dataclass_code")
+    if module is not None:
+        import contextlib
+
+        with contextlib.suppress(Exception):  # a cache only ever costs speed
+            module.save()
 
 
 def _resume_gc() -> None:
@@ -230,6 +243,10 @@ def _recorded(argv: list[str]) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    if _program:  # the methods of the vocabulary's dataclasses, compiled by an earlier run
+        from . import dataclass_code
+
+        dataclass_code.install()
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command)
     args = parser.parse_args(argv)
