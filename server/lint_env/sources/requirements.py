@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from ..lazy_re import LazyPattern
 from ..model import Dependency, Document, Include, Kind, Problem, Setting, Span
 from ..names import canonicalize_name
 from .text import offset_table, split_lines
@@ -162,15 +163,15 @@ _SHORT = {
 }
 _INCLUDE_OPTIONS = {"--requirement": False, "--constraint": True}
 
-_COMMENT_LINE = re.compile(r"\s*#")
+_COMMENT_LINE = LazyPattern(r"\s*#", 0, globals(), "_COMMENT_LINE")
 _COMMENT = re.compile(r"(?:^|(?<=\s))#")
-_ENV_VAR = re.compile(r"\$\{[A-Za-z0-9_]+\}")
+_ENV_VAR = LazyPattern(r"\$\{[A-Za-z0-9_]+\}", 0, globals(), "_ENV_VAR")
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _URL_SCHEME = re.compile(
     r"(?:https?|ftp|file|(?:git|hg|svn|bzr)\+[A-Za-z][A-Za-z0-9+.-]*|git|svn|hg|bzr):",
     re.IGNORECASE,
 )
-_EGG = re.compile(r"[#&]egg=([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_EGG = LazyPattern(r"[#&]egg=([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", 0, globals(), "_EGG")
 _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
 # The requirements whose reading needs no parser: a name, then nothing or comma-separated
 # `OP VERSION` clauses with distinct operators, plain release numbers (no `.*`, no
