@@ -136,3 +136,18 @@ def test_the_program_with_and_without_the_table(tmp_path):
     assert first.returncode == second.returncode == plain.returncode == 1
     assert first.stdout == second.stdout == plain.stdout
     assert "MT001" in plain.stdout
+
+
+def test_main_as_the_program_writes_the_table_too(tmp_path):
+    """An old console script calls main() (argv None): it is the program as well."""
+    env = {**os.environ, "LINT_ENV_CACHE_DIR": str(tmp_path / "c"), "LINT_ENV_NO_CACHE": "1"}
+    code = "import sys; from lint_env.cli import main; sys.exit(main())"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "check", str(REPO / "examples" / "clean-tf-metal")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "c").glob("dataclass-code-*.marshal"))

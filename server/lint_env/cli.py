@@ -140,28 +140,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def run() -> int:
-    """The program (the ``lint-env`` console script, ``python -m lint_env``): :func:`main`
-    with the collector paused while the modules a command needs are imported (start-up
-    allocates some 100,000 objects and frees none of them: collections would only walk
-    them), then an exit without the interpreter's clean-up when nothing needs it."""
-    import gc
-
-    if gc.isenabled():
-        gc.disable()
-        _gc_paused.append(True)
-    _program.append(True)
-    try:
-        code = main()
-    finally:
-        _resume_gc()
-        _program.clear()
-        _save_dataclass_code()
+    """The program (the ``lint-env`` console script, ``python -m lint_env``): :func:`main`,
+    then an exit without the interpreter's clean-up when nothing needs it."""
+    code = main()
     _exit_now(code)
     return code
 
 
 _gc_paused: list[bool] = []
-_program: list[bool] = []  # run() is running: the program, not an in-process caller
+_program: list[bool] = []  # main() runs as the program (argv None), not for a caller
 
 
 def _save_dataclass_code() -> None:
@@ -175,8 +162,8 @@ def _save_dataclass_code() -> None:
 
 def _resume_gc() -> None:
     """The imports are done: the objects they made go to the permanent generation (later
-    collections skip them) and the collector runs again. Nothing when :func:`run` did not
-    pause it (in-process callers keep theirs as it is)."""
+    collections skip them) and the collector runs again. Nothing when :func:`main` did
+    not pause it (in-process callers keep theirs as it is)."""
     if _gc_paused:
         import gc
 
@@ -210,7 +197,29 @@ def _exit_now(code: int) -> None:
 def main(argv: Sequence[str] | None = None, *, result_cache: bool | None = None) -> int:
     """The program. ``result_cache``: answer from / store into the result cache
     (default: when run as a program, i.e. ``argv`` is None; in-process callers get
-    none unless they ask)."""
+    none unless they ask).
+
+    As the program (``argv`` None) the collector is paused while the modules the command
+    needs are imported (start-up allocates some 100,000 objects and frees none of them:
+    collections would only walk them), and the methods of the vocabulary's dataclasses
+    come compiled from an earlier run (dataclass_code)."""
+    if argv is not None:
+        return _dispatch(argv, result_cache)
+    import gc
+
+    if gc.isenabled():
+        gc.disable()
+        _gc_paused.append(True)
+    _program.append(True)
+    try:
+        return _dispatch(argv, result_cache)
+    finally:
+        _resume_gc()
+        _program.clear()
+        _save_dataclass_code()
+
+
+def _dispatch(argv: Sequence[str] | None, result_cache: bool | None) -> int:
     use_cache = argv is None if result_cache is None else result_cache
     argv = list(sys.argv[1:] if argv is None else argv)
     if use_cache:
