@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -257,3 +259,55 @@ def test_unreadable_file_is_a_finding_even_as_root(project, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     (f,) = Project(root, Config()).check([root]).findings
     assert (f.code, f.path, f.message) == ("LE004", target, "cannot read file: Permission denied")
+
+
+# --- the program's exit -----------------------------------------------------------------
+
+_RUN = "import sys; sys.argv = ['lint-env', *sys.argv[1:]]; from lint_env.cli import run; run()"
+
+
+def test_the_quick_exit_keeps_the_report_and_the_exit_status(tmp_path):
+    """A report larger than the pipe's buffer, written as the process ends."""
+    lines = "".join(f"pkg{i}-cu12==1.0.0\ntensorflow-gpu==2.10.0\n" for i in range(500))
+    (tmp_path / "requirements.txt").write_text(lines)
+    args = ["check", "--format", "json", str(tmp_path)]
+    env = {**os.environ, "LINT_ENV_NO_CACHE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    main = _RUN.replace("import run; run()", "import main; sys.exit(main())")
+    normal = subprocess.run(  # the interpreter's own exit
+        [sys.executable, "-c", main, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == normal.returncode == 1
+    assert len(done.stdout) > 100_000
+    assert done.stdout == normal.stdout
+    assert done.stderr == normal.stderr
+
+
+def test_an_atexit_callback_still_runs(tmp_path):
+    (tmp_path / "requirements.txt").write_text("numpy==1.26.4\n")
+    code = "import atexit; atexit.register(print, 'callback ran'); " + _RUN
+    done = subprocess.run(
+        [sys.executable, "-c", code, "check", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LINT_ENV_NO_CACHE": "1"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("callback ran\n")
+
+
+def test_run_leaves_the_collector_on(tmp_path):
+    (tmp_path / "requirements.txt").write_text("numpy==1.26.4\n")
+    code = "import atexit, gc; atexit.register(lambda: print('gc', gc.isenabled())); " + _RUN
+    for args in (["check", str(tmp_path)], ["rules"], ["explain", "MT001"], ["--version"]):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LINT_ENV_NO_CACHE": "1"},
+            timeout=120,
+        )
+        assert done.stdout.endswith("gc True\n"), (args, done.stdout[-200:], done.stderr)

@@ -66,3 +66,12 @@ def test_the_shipped_tables_equal_a_fresh_parse(cache):
             import_map._toml.cache_clear()
             assert import_map._toml(name) == fresh
     assert len(list(cache.glob("data-*.pickle"))) == 3
+
+
+def test_digest_is_blake2b_of_the_length_prefixed_parts():
+    import hashlib
+
+    h = hashlib.blake2b(b"lint-env-cache:1", digest_size=20)
+    for part in (b"rules", b"", b"x" * 1000):
+        h.update(len(part).to_bytes(8, "little") + part)
+    assert datacache.digest([b"rules", b"", b"x" * 1000]) == h.hexdigest()

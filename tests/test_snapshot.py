@@ -243,3 +243,41 @@ def test_meta_names_the_rules_packages_apart_from_the_wide_list() -> None:
     assert core == {canonicalize_name(n) for n in DEFAULT_PACKAGES}
     assert core < snapshot_packages() and len(snapshot_packages()) > 5 * len(core)
     assert "pyyaml" in snapshot_packages() and "pyyaml" not in core
+
+
+def test_names_in_lists_what_glob_lists(tmp_path):
+    """_names_in reads the folder with one listdir; the names are those of glob("*.json")."""
+    from lint_env import snapshot
+
+    for n in (
+        "a.json",
+        ".json",
+        "_meta.json",
+        "x..json",
+        "b.json.tmp",
+        "c.tmp.json",
+        "d.JSON",
+        "e.json~",
+        "f.txt",
+        "g.h.json",
+        "é.json",
+        " .json",
+        "_.json",
+        "..json",
+    ):
+        (tmp_path / n).write_text("")
+    (tmp_path / "dir.json").mkdir()
+
+    def by_glob(d):
+        return frozenset(
+            p.stem for p in d.glob("*.json") if not p.stem.startswith("_") and ".tmp" not in p.name
+        )
+
+    assert (
+        snapshot._names_in(tmp_path)
+        == by_glob(tmp_path)
+        == {"a", ".json", "x.", "g.h", "é", " ", ".", "dir"}
+    )
+    assert snapshot._names_in(snapshot.index_dir()) == by_glob(snapshot.index_dir())
+    assert snapshot._names_in(tmp_path / "missing") == frozenset()
+    assert snapshot._names_in(tmp_path / "a.json") == frozenset()

@@ -459,3 +459,52 @@ def test_line_option_after_a_requirement_is_one_problem():
     assert doc.includes == []
     assert [p.span for p in doc.problems] == [on(text, 0, "-r")]
     assert "not allowed after a requirement" in doc.problems[0].message
+
+
+# --- the requirements read without packaging -------------------------------------------
+
+
+def test_simple_requirements_agree_with_packaging():
+    """The subset `_simple` reads is read as the installed packaging reads it (and
+    tests/version_logic_cases.py repeats this under every supported packaging release)."""
+    from version_logic_cases import simple_reading_differs, simple_requirement_samples
+
+    samples = simple_requirement_samples()
+    assert [d for d in map(simple_reading_differs, samples) if d] == []
+
+
+def test_simple_subset_examples():
+    from lint_env.sources.requirements import _simple
+
+    assert _simple("tensorflow==2.16.2") == ("tensorflow", "==2.16.2")
+    assert _simple("Tensorflow_Metal>=1.1,<2") == ("Tensorflow_Metal", ">=1.1,<2")
+    assert _simple("numpy") == ("numpy", "")
+    for other in (
+        "numpy>=1,>=1.0",  # packaging merges equal clauses (1 == 1.0)
+        "numpy~=1",  # invalid: compatible release needs two components
+        "numpy==1.*",
+        "numpy>=1.0rc1",
+        "numpy >=1",
+        "numpy[x]==1",
+        "numpy==1;python_version<'3.12'",
+        "numpy===1",
+        "numpy-==1",
+    ):
+        assert _simple(other) is None, other
+
+
+def test_documents_are_the_same_with_and_without_the_fast_reading(monkeypatch):
+    """Whole documents: every sample line read with `_simple` and with packaging alone."""
+    from lint_env.sources import requirements
+    from version_logic_cases import simple_requirement_samples
+
+    text = "\n".join(simple_requirement_samples(1500, seed=7)) + "\n"
+    fast = parse_requirements(Path("requirements.txt"), text)
+    requirements._one_line.cache_clear()
+    requirements._placed.cache_clear()
+    monkeypatch.setattr(requirements, "_simple", lambda req: None)
+    slow = parse_requirements(Path("requirements.txt"), text)
+    requirements._one_line.cache_clear()
+    requirements._placed.cache_clear()
+    assert len(fast.dependencies) > 300
+    assert fast == slow

@@ -110,6 +110,127 @@ def case_python_windows():
     assert lowest_python("3.11.*") == "3.11"
 
 
+# --- readings lint-env does without packaging (its import is slow) -------------------
+
+_NAME_BITS = ["a", "Z", "tf", "0", "9", ".", "_", "-", "--", "x1", "é", " "]
+_OPS = ["==", "!=", "<=", ">=", "~=", "<", ">", "===", "=", "=>", "~", "!", " == "]
+_VERSION_BITS = [
+    "0",
+    "1",
+    "2",
+    "10",
+    "007",
+    "9" * 16,
+    "9" * 17,
+    ".",
+    ".*",
+    "a1",
+    "rc1",
+    ".post1",
+    ".dev0",
+    "+local",
+    "v",
+    "1!",
+    "-",
+    " ",
+]
+_TAILS = [
+    "",
+    "",
+    "",
+    ",",
+    ", ",
+    " ",
+    ";",
+    "; python_version<'3.12'",
+    "[x]",
+    " @ file:///x",
+    "(",
+    ")",
+    "\t",
+]
+
+
+def simple_requirement_samples(n: int = 4000, seed: int = 20261203) -> list[str]:
+    """Strings in and near the subset `sources.requirements._simple` reads itself."""
+    import random
+
+    rnd = random.Random(seed)
+
+    def version() -> str:
+        if rnd.random() < 0.6:
+            return ".".join(
+                rnd.choice(["0", "1", "2", "10", "007", "9" * 16]) for _ in range(rnd.randint(1, 4))
+            )
+        return "".join(rnd.choice(_VERSION_BITS) for _ in range(rnd.randint(1, 4)))
+
+    out = []
+    for _ in range(n):
+        name = "".join(
+            rnd.choice(_NAME_BITS[:5] if rnd.random() < 0.5 else _NAME_BITS)
+            for _ in range(rnd.randint(1, 4))
+        )
+        clauses = [
+            rnd.choice(_OPS[:7] if rnd.random() < 0.8 else _OPS) + version()
+            for _ in range(rnd.choice([0, 1, 1, 2, 2, 3]))
+        ]
+        text = name + ",".join(clauses)
+        if rnd.random() < 0.3:
+            text += rnd.choice(_TAILS)
+        out.append(text)
+    return out
+
+
+def simple_reading_differs(req: str) -> str | None:
+    """None when lint-env's own reading of ``req`` (or its refusal to read it) agrees
+    with the installed packaging's Requirement, else what differs."""
+    from lint_env.sources.requirements import _normal_spec, _simple
+    from packaging.requirements import Requirement
+
+    got = _simple(req)
+    if got is None:
+        return None  # packaging reads it
+    try:
+        parsed = Requirement(req)
+    except Exception as exc:
+        return f"{req!r}: read as {got}, but packaging rejects it: {exc}"
+    name, spec = got
+    clauses = spec.split(",") if spec else []
+    if parsed.name != name:
+        return f"{req!r}: name {name!r}, packaging {parsed.name!r}"
+    if parsed.extras or parsed.url is not None or parsed.marker is not None:
+        return f"{req!r}: packaging finds extras, a URL or a marker"
+    if len(parsed.specifier) != len(clauses):
+        return f"{req!r}: {len(clauses)} clauses, packaging {len(parsed.specifier)}"
+    if sorted(str(c) for c in parsed.specifier) != sorted(clauses):
+        return f"{req!r}: clauses {clauses}, packaging {sorted(map(str, parsed.specifier))}"
+    if _normal_spec(spec, parsed) != spec:
+        return f"{req!r}: specifier {spec!r}, packaging's reading {_normal_spec(spec, parsed)!r}"
+    return None
+
+
+def case_simple_requirements_read_as_packaging_reads_them():
+    from lint_env.sources.requirements import _simple
+
+    samples = simple_requirement_samples()
+    read = [s for s in samples if _simple(s) is not None]
+    assert len(read) > 500, len(read)  # the generator reaches the subset often
+    assert len(read) < len(samples) - 1000  # ... and strays out of it often
+    bad = [d for d in map(simple_reading_differs, samples) if d]
+    assert not bad, bad[:5]
+
+
+def case_canonical_names_as_packaging_makes_them():
+    from lint_env.names import canonicalize_name as ours
+    from packaging.utils import canonicalize_name
+
+    # "ß.Σ": packaging 23.2 replaces first ("ß-σ"), 26 lower-cases first ("ß.ς" -> "ß-ς")
+    names = ["Django", "oslo.concurrency", "A__b..C--d", "-x-", "_", "", "İstanbul", "ß.Σ"]
+    names += [s.split("=")[0] for s in simple_requirement_samples(500)]
+    for name in names:
+        assert ours(name) == canonicalize_name(name), name
+
+
 def main() -> int:
     import packaging
 

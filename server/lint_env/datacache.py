@@ -22,9 +22,12 @@ _FORMAT = b"lint-env-cache:1"
 
 
 def digest(parts: Iterable[bytes]) -> str:
-    import hashlib
+    try:  # hashlib's own blake2b; ``import hashlib`` would also load OpenSSL (a few ms)
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - another Python implementation
+        from hashlib import blake2b
 
-    h = hashlib.blake2b(_FORMAT, digest_size=20)
+    h = blake2b(_FORMAT, digest_size=20)
     for part in parts:
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)

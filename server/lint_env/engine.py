@@ -15,6 +15,7 @@ from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
 from .fixcheck import Check, rule_mentions, verified
+from .lazy_re import LazyPattern
 from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
 from .named_rules import NAMED_KINDS, NameIndex
 from .project_model import ProjectModel, ProjectView, build_model
@@ -927,7 +928,7 @@ class _Target:
 # pip expands ``${NAME}`` (upper-case letters, digits, underscore) from the environment
 # in requirements files, and leaves it as written when NAME is not set; ``$NAME`` and
 # ``%NAME%`` stay literal. (pip's req_file.py: ENV_VAR_RE, expand_env_variables.)
-_PIP_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_PIP_ENV_VAR = LazyPattern(r"\$\{([A-Z0-9_]+)\}", 0, globals(), "_PIP_ENV_VAR")
 
 
 def expand_pip_vars(text: str) -> str:

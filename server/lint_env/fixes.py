@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from packaging.utils import canonicalize_name
-
+from .lazy_re import LazyPattern
 from .model import Dependency, Document, Finding, Fix, Kind, Span, TextEdit
+from .names import canonicalize_name
 from .sources.text import offset_table, split_lines
 
 
@@ -119,7 +118,7 @@ def newline_normalized(fix_text: str, newline: str) -> str:
 # Re-parsing costs the document's size; past this many characters per document the
 # remaining fixes are checked together in batches instead of one by one.
 VERIFY_BUDGET = 200_000
-_NAME_RX = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_NAME_RX = LazyPattern(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?", 0, globals(), "_NAME_RX")
 
 
 def _touches(edit: Span, span: Span, lines: Sequence[str] = ()) -> bool:
@@ -168,7 +167,7 @@ def _dep_key(d: Dependency) -> tuple:
     )
 
 
-_HASH_RX = re.compile(r"(?:^|\s)--hash[=\s]")
+_HASH_RX = LazyPattern(r"(?:^|\s)--hash[=\s]", 0, globals(), "_HASH_RX")
 
 
 def verify_text(doc: Document, new_text: str, edits: Sequence[TextEdit]) -> str | None:

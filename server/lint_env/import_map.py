@@ -116,34 +116,47 @@ def _toml(name: str) -> dict:
 
 
 @cache
-def _brings() -> dict[str, frozenset[str]]:
-    """Distribution -> every distribution it always installs (transitively)."""
-    direct: dict[str, set[str]] = {}
-    for table in (
-        _toml("requires.toml").get("requires", {}),
-        _toml("import_names.toml").get("brings", {}),
-    ):
-        for k, v in table.items():
-            direct.setdefault(canonical(k), set()).update(canonical(x) for x in v)
-    closed: dict[str, frozenset[str]] = {}
-    for dist in direct:
-        seen: set[str] = set()
-        todo = list(direct[dist])
-        while todo:
-            d = todo.pop()
-            if d not in seen:
-                seen.add(d)
-                todo.extend(direct.get(d, ()))
-        closed[dist] = frozenset(seen)
-    return closed
+def _direct() -> dict[str, tuple[str, ...]]:
+    """Distribution -> the distributions it always installs itself (canonical names), kept
+    in the data cache: canonicalising the tables' 3,000 names on every run costs more
+    than reading the result."""
+    from .datacache import cached
+
+    folder = Path(__file__).resolve().parent / "data"
+    blobs = [(folder / name).read_bytes() for name in ("requires.toml", "import_names.toml")]
+
+    def build() -> dict[str, tuple[str, ...]]:
+        direct: dict[str, set[str]] = {}
+        for table in (
+            _toml("requires.toml").get("requires", {}),
+            _toml("import_names.toml").get("brings", {}),
+        ):
+            for k, v in table.items():
+                direct.setdefault(canonical(k), set()).update(canonical(x) for x in v)
+        return {k: tuple(sorted(v)) for k, v in direct.items()}
+
+    return cached("data", [b"brings:1", *blobs], build, dict)
+
+
+@cache
+def _brings(dist: str) -> frozenset[str]:
+    """Every distribution ``dist`` always installs (transitively)."""
+    direct = _direct()
+    seen: set[str] = set()
+    todo = list(direct.get(dist, ()))
+    while todo:
+        d = todo.pop()
+        if d not in seen:
+            seen.add(d)
+            todo.extend(direct.get(d, ()))
+    return frozenset(seen)
 
 
 def with_brought(declared: Iterable[str]) -> frozenset[str]:
     """``declared`` plus what those distributions always install."""
     out = set(declared)
-    table = _brings()
     for d in list(out):
-        out |= table.get(d, frozenset())
+        out |= _brings(d)
     return frozenset(out)
 
 

@@ -15,7 +15,7 @@ import fnmatch
 import re
 from collections.abc import Iterable
 
-from packaging.utils import canonicalize_name
+from .names import canonicalize_name
 
 NAMED_KINDS = frozenset(
     {"banned", "version", "wheel", "pairing", "exclusive", "python", "requires"}

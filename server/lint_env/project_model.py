@@ -260,11 +260,14 @@ def build_model(
 
 
 def _declaration(doc: Document, scope: str) -> Declaration:
-    from .sources.notebook_installs import _repo_name
-
     # A URL or VCS requirement without #egg= (git+https://…/openai/CLIP.git) declares
     # the project of its last path part.
-    vcs = {_repo_name(s.value) for s in doc.settings if s.key in ("url", "editable")}
+    urls = [s.value for s in doc.settings if s.key in ("url", "editable")]
+    vcs: set[str | None] = set()
+    if urls:
+        from .sources.notebook_installs import _repo_name
+
+        vcs = {_repo_name(u) for u in urls}
     return Declaration(
         doc=doc,
         scope=scope,

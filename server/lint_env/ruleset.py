@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import string
 import sys
 from collections.abc import Iterator
@@ -11,12 +10,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .lazy_re import LazyPattern
 from .model import Kind, Severity
 from .paths import rules_dir
 from .target import PLATFORMS
 
-CODE_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
-NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+CODE_RE = LazyPattern(r"^[A-Z]{2,3}[0-9]{3}$", 0, globals(), "CODE_RE")
+NAME_RE = LazyPattern(r"^[a-z0-9]+(-[a-z0-9]+)*$", 0, globals(), "NAME_RE")
 BASES = ("IDX", "DOC", "ISSUE", "RECON")
 COMMON_PLACEHOLDERS = frozenset({"package", "spec", "target", "python"})
 

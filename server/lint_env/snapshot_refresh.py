@@ -531,8 +531,9 @@ def _pick_requires_python(files: Sequence[tuple[IndexFile, str | None]]) -> str 
 
 def build_releases(name: str, files: Iterable[IndexFile]) -> list[dict[str, object]]:
     """Merge a project's files into releases (see the module docstring for the rules)."""
-    from packaging.utils import canonicalize_name
     from packaging.version import InvalidVersion, Version
+
+    from .names import canonicalize_name
 
     canon = canonicalize_name(name)
     by_version: dict[Version, _Release] = {}
@@ -620,7 +621,7 @@ class Outcome:
 def refresh_one(
     index_url: str, name: str, out: Path, taken: str, timeout: float, retries: int
 ) -> Outcome:
-    from packaging.utils import canonicalize_name
+    from .names import canonicalize_name
 
     canon = canonicalize_name(name)
     start = time.monotonic()
@@ -670,7 +671,7 @@ def _arg_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arg_parser().parse_args(argv)
-    from packaging.utils import canonicalize_name
+    from .names import canonicalize_name
 
     names = list(dict.fromkeys(canonicalize_name(n) for n in (args.packages or default_packages())))
     bad = [n for n in names if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", n)]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
+from .lazy_re import LazyPattern
 from .model import Document, Finding
 
-_RE = re.compile(r"#\s*lint-env:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+_RE = LazyPattern(r"#\s*lint-env:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE, globals(), "_RE")
 
 
 def codes_on_line(line: str) -> set[str] | None:

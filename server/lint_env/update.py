@@ -41,8 +41,7 @@ def _shown(url: str) -> str:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    from packaging.utils import canonicalize_name
-
+    from .names import canonicalize_name
     from .snapshot import snapshot_packages
     from .snapshot_store import (
         CONNECTION_KINDS,

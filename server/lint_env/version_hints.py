@@ -243,7 +243,7 @@ def version_completion(
     if found is None:
         return None
     name, op, start = found
-    from packaging.utils import canonicalize_name
+    from .names import canonicalize_name
 
     canon = canonicalize_name(name)
     choices = version_choices(canon, target)

@@ -294,21 +294,35 @@ def spec_contains(spec: str, version) -> bool:
     return in_range(spec, version)
 
 
-def kind_checks() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
-    from . import conda, deps, imports, locks
+_KINDS = {
+    "banned": ("deps", "banned"),
+    "version": ("deps", "version"),
+    "wheel": ("deps", "wheel"),
+    "pairing": ("deps", "pairing"),
+    "exclusive": ("deps", "exclusive"),
+    "python": ("deps", "python_window"),
+    "requires": ("deps", "requires"),
+    "conda": ("conda", "conda"),
+    "lock": ("locks", "lock"),
+    "import-undeclared": ("imports", "undeclared"),
+    "import-shadow": ("imports", "shadow"),
+    "import-mix": ("imports", "mix"),
+    "import": ("imports", "forbidden_import"),
+}
 
-    return {
-        "banned": deps.banned,
-        "version": deps.version,
-        "wheel": deps.wheel,
-        "pairing": deps.pairing,
-        "exclusive": deps.exclusive,
-        "python": deps.python_window,
-        "requires": deps.requires,
-        "conda": conda.conda,
-        "lock": locks.lock,
-        "import-undeclared": imports.undeclared,
-        "import-shadow": imports.shadow,
-        "import-mix": imports.mix,
-        "import": imports.forbidden_import,
-    }
+
+class _KindChecks(dict):
+    """kind -> check, each module imported when a rule of one of its kinds first runs
+    (a project without conda or lock files never imports those checks)."""
+
+    def __missing__(self, kind: str) -> Callable[[Rule, Context], Iterable[Finding]]:
+        import importlib
+
+        module, name = _KINDS[kind]  # KeyError for an unknown kind, as a plain dict
+        check = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        self[kind] = check
+        return check
+
+
+def kind_checks() -> dict[str, Callable[[Rule, Context], Iterable[Finding]]]:
+    return _KindChecks()

@@ -6,7 +6,6 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..model import (
@@ -21,6 +20,7 @@ from ..model import (
     Span,
     TextEdit,
 )
+from ..names import canonicalize_name
 from ..ruleset import Rule
 from . import Context, remove_line
 

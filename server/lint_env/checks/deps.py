@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from ..model import Dependency, Finding, Fix, Kind, Related, Severity
+from ..names import canonicalize_name
 from ..resolve import (
     admitted,
     exact_pin,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..lazy_re import LazyPattern
 from ..model import Finding, Import, Kind, Related, Span
 from ..ruleset import Rule
 from . import Context, spec_contains
@@ -163,9 +163,12 @@ def _optional(doc, imp: Import, in_package: bool) -> bool:
     return in_package and imp.span.cell is None and indent > 0
 
 
-_AVAILABLE_RX = re.compile(
+_AVAILABLE_RX = LazyPattern(
     r"\s*(?:el)?if\b.*(?:available|installed|find_spec|find_loader|importlib\.util|"
-    r"\bin\s+sys\.modules)"
+    r"\bin\s+sys\.modules)",
+    0,
+    globals(),
+    "_AVAILABLE_RX",
 )
 
 

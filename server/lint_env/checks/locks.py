@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..lazy_re import LazyPattern
 from ..model import Dependency, Finding, Kind, LockedPackage, Related, Setting, Span
 from ..ruleset import Rule
 from . import Context
@@ -133,7 +134,9 @@ def _manifest_platforms(rule: Rule, ctx: Context) -> Iterator[Finding]:
 # --- requirements files in pip's hash-checking mode ------------------------------------
 
 # a hash in a direct URL's fragment counts as the requirement's hash (pip's Link.hash)
-_URL_HASH = re.compile(r"#(?:.*&)?(?:sha1|sha224|sha256|sha384|sha512|md5)=", re.IGNORECASE)
+_URL_HASH = LazyPattern(
+    r"#(?:.*&)?(?:sha1|sha224|sha256|sha384|sha512|md5)=", re.IGNORECASE, globals(), "_URL_HASH"
+)
 
 
 def hashed_requirements(settings: list[Setting], deps: list[Dependency]) -> set[int]:

@@ -445,7 +445,7 @@ class LintEnvServer(LanguageServer):
 
     def _runtime_findings(self, project: Any, path: Path, runtime: list[Any]) -> list[Finding]:
         """Runtime findings that concern a dependency declared in this file, on its line."""
-        from packaging.utils import canonicalize_name
+        from ..names import canonicalize_name
 
         try:
             doc = project.document(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ..lazy_re import LazyPattern
 from ..model import Finding, Severity
 from . import RenderContext
 
@@ -15,7 +16,9 @@ _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 # C0/C1 control characters (newlines, ESC of ANSI sequences), line/paragraph separators
 # and bidirectional overrides: a file name or a message must not move the cursor, colour
 # the terminal, start a new line or reorder what is shown.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = LazyPattern(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", 0, globals(), "_UNPRINTABLE"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

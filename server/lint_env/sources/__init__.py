@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ..lazy_re import LazyPattern
 from ..model import Document, Kind, Problem, Span
 from .text import MAX_BYTES, decode, looks_binary, split_lines
 
@@ -28,14 +29,24 @@ _REQ_PATTERNS = (
 # Folders of requirements files: every .txt/.in/.pip in them, or in a folder inside them
 # (requirements/pytorch/base.txt), is one, except documentation (README.txt).
 REQUIREMENTS_FOLDERS = ("requirements", "requirement", "reqs")
-_NOT_REQUIREMENTS = re.compile(
-    r"(readme|license|licence|copying|notes|changelog|changes|authors|todo)\b", re.I
+_NOT_REQUIREMENTS = LazyPattern(
+    r"(readme|license|licence|copying|notes|changelog|changes|authors|todo)\b",
+    re.I,
+    globals(),
+    "_NOT_REQUIREMENTS",
 )
 _CONDA_PATTERNS = ("environment*.yml", "environment*.yaml", "env*.yml", "env*.yaml")
 # A YAML file is a conda environment file when it has a top-level `dependencies:` list
 # (and no keys of other YAML formats: CI workflows, compose files, recipes).
-_CONDA_KEYS_RX = re.compile(r"^dependencies[ \t]*:[ \t]*(?:#.*)?(?:\r?\n)+[ \t]*-", re.M)
-_NOT_CONDA_RX = re.compile(r"^(?:on|jobs|services|steps|package|requirements|build)[ \t]*:", re.M)
+_CONDA_KEYS_RX = LazyPattern(
+    r"^dependencies[ \t]*:[ \t]*(?:#.*)?(?:\r?\n)+[ \t]*-", re.M, globals(), "_CONDA_KEYS_RX"
+)
+_NOT_CONDA_RX = LazyPattern(
+    r"^(?:on|jobs|services|steps|package|requirements|build)[ \t]*:",
+    re.M,
+    globals(),
+    "_NOT_CONDA_RX",
+)
 _SNIFF_BYTES = 65536
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 
 from ..model import Dependency, Document, Kind, Problem, Setting, Span
+from ..names import canonicalize_name
 from .requirements import OffsetMap, Positions, parse_requirement_line, quoted
 from .text import split_lines
 

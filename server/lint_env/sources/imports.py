@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from ..lazy_re import LazyPattern
 from ..model import Document, Import, Kind, Problem, Span
 from .text import detect_newline, offset_table, split_lines
 
@@ -36,12 +37,17 @@ from .text import detect_newline, offset_table, split_lines
 PARSER_VERSION = 3
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-_DYNAMIC_RX = re.compile(r"__import__\s*\(|import_module\s*\(")
+_DYNAMIC_RX = LazyPattern(r"__import__\s*\(|import_module\s*\(", 0, globals(), "_DYNAMIC_RX")
 _SP = r"(?:[ \t\f]|\\\r\n|\\[\r\n])*"  # blanks and line continuations
-_FROM_RX = re.compile(
-    rf"from{_SP}((?:\.{_SP})*)((?!import\b)[^\W\d]\w*(?:{_SP}\.{_SP}[^\W\d]\w*)*)?"
+_FROM_RX = LazyPattern(
+    rf"from{_SP}((?:\.{_SP})*)((?!import\b)[^\W\d]\w*(?:{_SP}\.{_SP}[^\W\d]\w*)*)?",
+    0,
+    globals(),
+    "_FROM_RX",
 )
-_LINE_IMPORT_RX = re.compile(r"[ \t\f]*(?:import|from)(?=[ \t\f\\(.])")
+_LINE_IMPORT_RX = LazyPattern(
+    r"[ \t\f]*(?:import|from)(?=[ \t\f\\(.])", 0, globals(), "_LINE_IMPORT_RX"
+)
 _TOP_CONTINUE = ("else", "elif", "except", "finally", "case")
 _WS = " \t\f"
 _MAX_STATEMENT_LINES = 5000  # a parenthesised import list longer than this is not read
@@ -342,8 +348,9 @@ def _ast_imports(src: _Text) -> list[Import]:
 # an import line) take the ``ast`` path. tests/test_sources_imports.py checks that
 # both paths agree on real code (the standard library).
 
-_ONE_LINER_RX = re.compile(r"[:;][ \t]*(?:import|from)\b")
-_BARE_CR_RX = re.compile(r"\r(?!\n)")  # old Mac line ends: "^" does not see them
+_ONE_LINER_RX = LazyPattern(r"[:;][ \t]*(?:import|from)\b", 0, globals(), "_ONE_LINER_RX")
+# old Mac line ends: "^" does not see them
+_BARE_CR_RX = LazyPattern(r"\r(?!\n)", 0, globals(), "_BARE_CR_RX")
 # Line starts are found after a literal "\n" (much faster than "^" with re.M, which
 # tries every position); the first line is matched on its own.
 _CANDIDATE_RX = re.compile(r"\n[ \t\f]*(?:import|from)\b")
@@ -359,9 +366,11 @@ _TOKEN_RX = re.compile(
     r"|#[^\r\n]*",
     re.S,
 )
-_TRY_RX = re.compile(r"try[ \t]*:")
-_TC_RX = re.compile(r"(?:el)?if[ \t]+(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)?TYPE_CHECKING[ \t]*:")
-_HANDLER_NAME_RX = re.compile(r"[A-Za-z_]\w*")
+_TRY_RX = LazyPattern(r"try[ \t]*:", 0, globals(), "_TRY_RX")
+_TC_RX = LazyPattern(
+    r"(?:el)?if[ \t]+(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)?TYPE_CHECKING[ \t]*:", 0, globals(), "_TC_RX"
+)
+_HANDLER_NAME_RX = LazyPattern(r"[A-Za-z_]\w*", 0, globals(), "_HANDLER_NAME_RX")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -539,8 +548,8 @@ def _top_level_starts(
 
 
 _KEYWORDS = r"(try|if|elif|else|except|finally|def|class|with|for|while|async|match|case)\b"
-_HEADER_RX = re.compile(r"\n([ \t\f]*)" + _KEYWORDS)
-_HEADER0_RX = re.compile(r"([ \t\f]*)" + _KEYWORDS)
+_HEADER_RX = LazyPattern(r"\n([ \t\f]*)" + _KEYWORDS, 0, globals(), "_HEADER_RX")
+_HEADER0_RX = LazyPattern(r"([ \t\f]*)" + _KEYWORDS, 0, globals(), "_HEADER0_RX")
 
 
 class _Headers:
@@ -694,7 +703,9 @@ def parse_python(path: Path, text: str) -> Document:
 _PYTHON_CELL_MAGICS = frozenset(
     {"time", "timeit", "capture", "prun", "debug", "profile", "memit", "python", "python3"}
 )
-_MAGIC_LINE_RX = re.compile(r"[ \t]*(?:[%!?]|\w[\w.]*\s*=\s*[%!]|[\w.]+\?{1,2}[ \t]*$)")
+_MAGIC_LINE_RX = LazyPattern(
+    r"[ \t]*(?:[%!?]|\w[\w.]*\s*=\s*[%!]|[\w.]+\?{1,2}[ \t]*$)", 0, globals(), "_MAGIC_LINE_RX"
+)
 
 
 def parse_notebook(path: Path, text: str) -> Document:

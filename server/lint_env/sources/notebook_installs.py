@@ -172,7 +172,7 @@ def _pip(line, line_no, cell, a, b, deps, problems, editable: bool = False) -> N
 def _repo_name(url: str) -> str | None:
     """The project a VCS/URL requirement without ``#egg=`` installs, from its last path
     part (``git+https://…/openai/CLIP.git`` -> clip). Used as a declaration only."""
-    from packaging.utils import canonicalize_name
+    from ..names import canonicalize_name
 
     tail = url.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     tail = tail.split("@", 1)[0].removesuffix(".git")
@@ -184,8 +184,7 @@ def _repo_name(url: str) -> str | None:
 
 
 def _conda(line, line_no, cell, a, b, channel, deps) -> None:
-    from packaging.utils import canonicalize_name
-
+    from ..names import canonicalize_name
     from .conda import conda_version_to_pep440
 
     text = line[a:b]

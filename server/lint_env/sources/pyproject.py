@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ..lazy_re import LazyPattern
 from ..model import Dependency, Document, Kind, Problem, Setting, Span
+from ..names import canonicalize_name
 from .requirements import OffsetMap, Positions, parse_pep508
 from .text import split_lines
 
@@ -37,7 +37,7 @@ KeyPath = tuple[Any, ...]
 # --- where things are written -------------------------------------------------------
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_SCALAR_END = re.compile(r"[,\]}#\r\n]")
+_SCALAR_END = LazyPattern(r"[,\]}#\r\n]", 0, globals(), "_SCALAR_END")
 
 
 class _Stop(Exception):
@@ -279,7 +279,9 @@ def _basic_positions(text: str, a: int, b: int) -> tuple[str, tuple[int, ...], t
     return "".join(chars), tuple(starts), tuple(ends)
 
 
-_ESCAPE_RX = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[btnfr\"\\])")
+_ESCAPE_RX = LazyPattern(
+    r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[btnfr\"\\])", 0, globals(), "_ESCAPE_RX"
+)
 
 
 def _unescape(s: str) -> str:
@@ -300,7 +302,9 @@ def _unescape(s: str) -> str:
 
 # --- Poetry constraints ---------------------------------------------------------------
 
-_POETRY_OP = re.compile(r"(==|!=|<=|>=|~=|<|>|\^|~|=)?\s*(.*)$", re.DOTALL)
+_POETRY_OP = LazyPattern(
+    r"(==|!=|<=|>=|~=|<|>|\^|~|=)?\s*(.*)$", re.DOTALL, globals(), "_POETRY_OP"
+)
 
 
 def _bump(release: tuple[int, ...], index: int) -> str:
@@ -402,7 +406,7 @@ def poetry_python_marker(constraint: str) -> str | None:
     return _or(parts)
 
 
-_PLATFORM = re.compile(r"^(==|!=)?\s*([A-Za-z0-9_.-]+)$")
+_PLATFORM = LazyPattern(r"^(==|!=)?\s*([A-Za-z0-9_.-]+)$", 0, globals(), "_PLATFORM")
 
 
 def poetry_platform_marker(constraint: str) -> str | None:
@@ -599,6 +603,8 @@ class _Reader:
                 extras = tuple(str(e) for e in ex)
             mk = value.get("markers")
             if isinstance(mk, str) and mk.strip():
+                from packaging.markers import InvalidMarker, Marker  # slow to import: only here
+
                 try:
                     Marker(mk)
                     markers.append(f"({mk})" if " or " in mk else mk)

@@ -22,11 +22,14 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
+from ..lazy_re import LazyPattern
 from ..model import Dependency, Document, Include, Kind, Problem, Setting, Span
+from ..names import canonicalize_name
 from .text import offset_table, split_lines
+
+TYPE_CHECKING = False  # typing itself is not imported
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 __all__ = [
     "LineResult",
@@ -160,16 +163,29 @@ _SHORT = {
 }
 _INCLUDE_OPTIONS = {"--requirement": False, "--constraint": True}
 
-_COMMENT_LINE = re.compile(r"\s*#")
+_COMMENT_LINE = LazyPattern(r"\s*#", 0, globals(), "_COMMENT_LINE")
 _COMMENT = re.compile(r"(?:^|(?<=\s))#")
-_ENV_VAR = re.compile(r"\$\{[A-Za-z0-9_]+\}")
+_ENV_VAR = LazyPattern(r"\$\{[A-Za-z0-9_]+\}", 0, globals(), "_ENV_VAR")
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _URL_SCHEME = re.compile(
     r"(?:https?|ftp|file|(?:git|hg|svn|bzr)\+[A-Za-z][A-Za-z0-9+.-]*|git|svn|hg|bzr):",
     re.IGNORECASE,
 )
-_EGG = re.compile(r"[#&]egg=([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_EGG = LazyPattern(r"[#&]egg=([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", 0, globals(), "_EGG")
 _ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
+# The requirements whose reading needs no parser: a name, then nothing or comma-separated
+# `OP VERSION` clauses with distinct operators, plain release numbers (no `.*`, no
+# pre/post/dev/local part, no epoch), no whitespace, extras, marker or URL. Every such
+# string is a valid PEP 508 requirement, and what packaging's Requirement makes of it
+# (the name as written, no extras, one specifier per clause) is what :func:`_simple`
+# returns (tests/test_sources_requirements.py compares both readings on generated
+# strings; tests/version_logic_cases.py under each supported packaging release). Anything
+# else goes to packaging, whose import is a large part of a small project's cold check.
+_SIMPLE_CLAUSE = r"(?:==|!=|<=|>=|~=|<|>)[0-9]{1,16}(?:\.[0-9]{1,16})*"
+_SIMPLE = re.compile(
+    rf"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)((?:{_SIMPLE_CLAUSE})(?:,{_SIMPLE_CLAUSE})*)?",
+    re.ASCII,
+)
 _PEP508_URL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@")
 
 
@@ -238,7 +254,26 @@ def _direct(
 def _requirement(text: str) -> Requirement:
     """packaging's parse, cached: an editor re-parses the same lines on every keystroke.
     (Callers only read the result.) Errors are not cached; they raise each time."""
+    from packaging.requirements import Requirement
+
     return Requirement(text)
+
+
+def _simple(req: str) -> tuple[str, str] | None:
+    """(name as written, specifier) of a requirement in the subset :data:`_SIMPLE`
+    describes, None for every other string (packaging reads those)."""
+    m = _SIMPLE.fullmatch(req)
+    if m is None:
+        return None
+    spec = m.group(2) or ""
+    if spec:
+        ops = set()
+        for clause in spec.split(","):
+            op = clause[:2] if clause[1] == "=" else clause[:1]
+            if op in ops or (op == "~=" and "." not in clause):
+                return None  # packaging merges equal clauses; `~=1` is invalid
+            ops.add(op)
+    return m.group(1), spec
 
 
 def parse_pep508(
@@ -306,31 +341,39 @@ def parse_pep508(
             spec_b -= 1
     marker = req[marker_a:].strip() if marker_a is not None else None
 
-    # ${VAR}: "0" keeps a version valid, "x" keeps a URL or marker string valid.
-    dynamic_spec = "${" in req[spec_a:spec_b]
+    simple = _simple(req)
+    if simple is not None:
+        name, specifier = simple
+    else:
+        # ${VAR}: "0" keeps a version valid, "x" keeps a URL or marker string valid.
+        dynamic_spec = "${" in req[spec_a:spec_b]
 
-    def mask(mt: re.Match[str]) -> str:
-        inside = spec_a <= mt.start() < spec_b
-        return ("0" if inside else "x") * len(mt.group())
+        def mask(mt: re.Match[str]) -> str:
+            inside = spec_a <= mt.start() < spec_b
+            return ("0" if inside else "x") * len(mt.group())
 
-    try:
-        parsed = _requirement(_ENV_VAR.sub(mask, req))
-    except InvalidRequirement as exc:
-        if "${" in req[: name_m.end() + 2]:
-            return Setting("unresolved", req, span)
-        detail = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
-        return Problem(span, f"cannot parse requirement {quoted(req)}: {detail}")
-    except Exception as exc:  # pragma: no cover - packaging should only raise the above
-        return Problem(span, f"cannot parse requirement {quoted(req)}: {exc}")
-    if not extras and parsed.extras:
-        extras = sorted(parsed.extras)
+        try:
+            parsed = _requirement(_ENV_VAR.sub(mask, req))
+        except Exception as exc:
+            from packaging.requirements import InvalidRequirement
+
+            if not isinstance(exc, InvalidRequirement):  # pragma: no cover - packaging raises that
+                return Problem(span, f"cannot parse requirement {quoted(req)}: {exc}")
+            if "${" in req[: name_m.end() + 2]:
+                return Setting("unresolved", req, span)
+            detail = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
+            return Problem(span, f"cannot parse requirement {quoted(req)}: {detail}")
+        if not extras and parsed.extras:
+            extras = sorted(parsed.extras)
+        name = parsed.name
+        specifier = "" if dynamic_spec else _normal_spec(req[spec_a:spec_b], parsed)
     has_spec = spec_b > spec_a and url is None
     return Dependency(
-        name=canonicalize_name(parsed.name),
+        name=canonicalize_name(name),
         span=span,
         name_span=m.span(a + name_m.start(), a + name_m.end()),
         raw=req,
-        specifier="" if dynamic_spec else _normal_spec(req[spec_a:spec_b], parsed),
+        specifier=specifier,
         specifier_span=m.span(a + spec_a, a + spec_b) if has_spec else None,
         extras=tuple(extras),
         marker=marker or None,

@@ -26,9 +26,9 @@ import re
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from ..model import Dependency, Document, Kind, Setting, Span
+from ..names import canonicalize_name
 from .text import split_lines
 
 _KEYS = {

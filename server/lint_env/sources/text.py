@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from ..lazy_re import LazyPattern
 
 MAX_BYTES = 5 * 1024 * 1024  # larger files are reported, not read
 _BOM = b"\xef\xbb\xbf"
@@ -73,7 +74,7 @@ def detect_newline(text: str) -> str:
     return "\n"
 
 
-_BREAK_RX = re.compile(r"\r\n|\r|\n")
+_BREAK_RX = LazyPattern(r"\r\n|\r|\n", 0, globals(), "_BREAK_RX")
 
 
 def split_lines(text: str) -> list[str]:
