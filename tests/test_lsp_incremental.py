@@ -17,6 +17,7 @@ import pytest
 from fuzzing import requirement, requirements_file
 from lint_env.api import Project
 from lint_env.config import Config
+from lint_env.model import Kind
 from lint_env.ruleset import load_ruleset
 from lsprotocol import types
 from test_lsp import (  # noqa: F401
@@ -174,3 +175,215 @@ async def test_server_diagnostics_after_edits_are_a_fresh_checks(client, tmp_pat
 
 def same_range(d: types.Diagnostic, f) -> bool:
     return (d.range.start.line, d.code) == (f.span.line, f.code)
+
+
+# --- .py files: the incremental re-parse (lint_env/incremental.py) -----------------------
+#
+# Most keystrokes in a .py file keep the previous parse (the imports, shifted); the edits
+# below are the ones that must not: inside strings and comments, imports added and
+# removed, triple quotes opened and closed, continuation backslashes and bracketed import
+# lists, `if TYPE_CHECKING:` and try/except ImportError headers (and the lines of their
+# clauses), indentation, one-line compound statements, dynamic imports.
+
+PY_BASE = [
+    "import os",
+    "import numpy as np",
+    "from typing import TYPE_CHECKING",
+    "",
+    "if TYPE_CHECKING:",
+    "    import pandas",
+    "    from keras import layers",
+    "",
+    "try:",
+    "    import tensorflow as tf",
+    "except ImportError:",
+    "    tf = None",
+    "",
+    "try:",
+    "    import theano",
+    "except (ValueError,",
+    "        ImportError):",
+    "    theano = None",
+    "",
+    'DOC = """',
+    "import torch",
+    '"""',
+    "",
+    "from scipy import (",
+    "    linalg,",
+    "    stats,",
+    ")",
+    "from sklearn import \\",
+    "    svm, \\",
+    "    tree",
+    "",
+    "def f(x):",
+    "    y = np.asarray(x) * 2",
+    "    import jax",
+    "    return y",
+    "",
+    "class C:",
+    "    def g(self):",
+    "        z = 1  # a comment",
+    "        w = [z, z + 1]",
+    "        for k in w:",
+    "            z += k",
+    "        return z",
+    "",
+    "def main():",
+    "    data = f(3)",
+    "    print(data, C().g())",
+    "    total = 0",
+    "    while total < 10:",
+    "        total += 1",
+    "    return total",
+]
+
+PY_LINES = [
+    "x = 1",
+    "    y = 2",
+    "        z = 3",
+    "import tensorflow",
+    "import theano",
+    "from keras import layers",
+    "    import torch",
+    "import mxnet  # lint-env: ignore",
+    '"""',
+    "'''",
+    's = """abc',
+    "t = 'x \\",
+    "u = f(1) \\",
+    "try:",
+    "except ImportError:",
+    "except ValueError:",
+    "except (",
+    "    ImportError):",
+    "finally:",
+    "if TYPE_CHECKING:",
+    "else:",
+    "def h():",
+    "    pass",
+    "from scipy import (",
+    "    special,",
+    ")",
+    "w = (1,",
+    "     2)",
+    "# import caffe",
+    "x = 1; import caffe",
+    "if x: import caffe",
+    "m = __import__('caffe')",
+    "",
+    "    ",
+    "\\",
+]
+
+
+def py_edit(rng: random.Random, lines: list[str]) -> None:
+    """One random edit of a Python buffer (most of them harmless, as typing is)."""
+    k = rng.randrange(len(lines) + 1)
+    what = rng.randrange(10)
+    if what == 0 or not lines:
+        lines.insert(k, rng.choice(PY_LINES))
+        return
+    k = min(k, len(lines) - 1)
+    line = lines[k]
+    if what == 1:
+        del lines[k]
+    elif what in (2, 3, 4):  # type inside the line (mostly letters and spaces)
+        at = rng.randrange(len(line) + 1)
+        typed = rng.choice(["x", "a", " ", "1", "(", ")", ":", "#", "'", '"', "\\", "\t", "i"])
+        lines[k] = line[:at] + typed + line[at:]
+    elif what == 5 and line:  # delete inside the line
+        at = rng.randrange(len(line))
+        lines[k] = line[:at] + line[at + 1 :]
+    elif what == 6:  # indent or dedent
+        lines[k] = "    " + line if rng.random() < 0.5 or not line.startswith(" ") else line[4:]
+    elif what == 7:  # a line break inside the line (Enter)
+        at = rng.randrange(len(line) + 1)
+        lines[k : k + 1] = [line[:at], line[at:]]
+    elif what == 8 and k + 1 < len(lines):  # join with the next line (Backspace at its start)
+        lines[k : k + 2] = [line + lines[k + 1]]
+    else:
+        lines[k] = line + rng.choice([" ", "  # note", " \\", ")", "(", " import x"])
+
+
+PY_DECLARED = "numpy\nscipy\nscikit-learn\n"
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_python_edits_parse_and_check_as_fresh(tmp_path: Path, seed: int) -> None:
+    """After every edit the document the long-lived engine checked is the one a fresh
+    parse gives, and its findings those of a fresh check; the short way is taken."""
+    from lint_env.sources import parse_text
+
+    rng = random.Random(seed)
+    (tmp_path / "requirements.txt").write_text(PY_DECLARED)
+    path = (tmp_path / "train.py").resolve()
+    lines = list(PY_BASE)
+    live = Project(tmp_path, CONFIG)
+    engine = live.engine
+    for n in range(60):
+        if n % 12 == 0:  # a pasted text: edits of a file the fast import path reads
+            lines = list(PY_BASE)
+        py_edit(rng, lines)
+        text = "\n".join(lines) + rng.choice(["", "\n"])
+        live.set_overlay(path, text)
+        quick = engine.check_file(path, verify=False)
+        assert engine.checked_document(path) == parse_text(path, text, Kind.PYTHON), text
+        want = fresh(tmp_path, path, text)
+        assert no_fixes(quick) == no_fixes(want), text
+        assert engine.verified_fixes(engine.checked_document(path)) == want, text
+    assert engine.reparser.reused > 0
+
+
+def test_python_shortcut_keeps_and_moves_the_imports(tmp_path: Path) -> None:
+    """An edit away from the imports re-uses the parse (the imports moved with their
+    lines); an edit of an import line, of a string's quotes or of a block header does
+    not."""
+    from lint_env.sources import parse_text
+
+    path = (tmp_path / "train.py").resolve()
+    live = Project(tmp_path, CONFIG)
+    engine = live.engine
+    text = "\n".join(PY_BASE) + "\n"
+
+    def check(new: str) -> None:
+        live.set_overlay(path, new)
+        engine.check_file(path, verify=False)
+        assert engine.checked_document(path) == parse_text(path, new, Kind.PYTHON), new
+
+    def step(new: str, reused: bool, base: str = text) -> None:
+        """From ``base`` to ``new``: the parse re-used or not."""
+        check(base)
+        before = engine.reparser.reused
+        check(new)
+        assert engine.reparser.reused == before + reused, new
+
+    check(text)
+    step(text.replace("    y = np.asarray", "    yy = np.asarray"), True)
+    step(text.replace("def f(x):\n", "def f(x):\n    a = 1\n    b = 2\n"), True)
+    step(text.replace("    tf = None", "    tf = 0"), True)
+    step(text.replace("import jax", "import jaxlib"), False)
+    step(text.replace('DOC = """', "DOC = 1"), False)
+    step(text.replace("except ImportError:", "except KeyError:"), False)
+    step(text.replace("        ImportError):", "        KeyError):"), False)
+    step(text.replace("    stats,", "    stat,"), False)
+    step(text.replace("    tree", "    trees"), False)
+    imports = engine.checked_document(path).imports
+    assert [i.module for i in imports] == [
+        "os", "numpy", "typing", "pandas", "keras", "tensorflow", "theano", "scipy",
+        "sklearn", "jax",
+    ]  # fmt: skip
+    # lines added above a bracketed import list: its lines move, and are still its
+    moved = text.replace("import os\n", "import os\nA = 1\nB = 2\nC = 3\nD = 4\nE = 5\n")
+    step(moved, True)
+    step(moved.replace("    stats,", "    stats2,"), False, moved)
+    # a backslash that carries a string literal on to an import line
+    string = "import os\nT = 'x \\\nabc\nimport json\n"
+    step(string.replace("abc", "abc \\"), False, string)
+    assert engine.checked_document(path).imports[-1].module == "os"
+    # the cases the short way leaves alone: CRLF texts, dynamic imports
+    crlf = text.replace("\n", "\r\n")
+    step(crlf.replace("    y = np.asarray", "    yy = np.asarray"), False, crlf)
+    dynamic = text + "m = __import__('json')\n"
+    step(dynamic.replace("    y = np.asarray", "    yy = np.asarray"), False, dynamic)

@@ -15,12 +15,13 @@ from .api import CheckResult
 from .checks import Context, kind_checks
 from .config import Config
 from .fixcheck import Check, rule_mentions, verified
+from .incremental import Reparser
 from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
 from .named_rules import NAMED_KINDS, NameIndex
 from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
-from .sources import detect_kind, internal_problem, parse_text, read_document
+from .sources import detect_kind, internal_problem, read_document
 from .suppress import is_suppressed
 from .target import Target
 from .target_merge import merge_across_targets
@@ -44,6 +45,7 @@ class Engine:
         # per path: the document and pieces of its last unverified check (verified_fixes)
         self._deferred: dict[Path, tuple[Document, list]] = {}
         self._names: NameIndex | None = None  # which rules can match which names
+        self.reparser = Reparser()  # overlays: re-parse only what an edit can change
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -52,6 +54,7 @@ class Engine:
         path = path.resolve()
         if text is None:
             self._overlays.pop(path, None)
+            self.reparser.forget(path)
         else:
             self._overlays[path] = text
         self._docs.pop(path, None)
@@ -81,7 +84,7 @@ class Engine:
             return cached[1]
         kind = kind or detect_kind(path, explicit=True)
         if path in self._overlays:
-            doc = parse_text(path, self._overlays[path], kind or Kind.REQUIREMENTS)
+            doc = self.reparser.parse(path, self._overlays[path], kind or Kind.REQUIREMENTS)
         else:
             doc = read_document(path, kind)
         self._docs[path] = (key, doc)
