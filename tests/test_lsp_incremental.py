@@ -19,6 +19,7 @@ from lint_env.api import Project
 from lint_env.config import Config
 from lint_env.model import Kind
 from lint_env.ruleset import load_ruleset
+from lint_env.sources import parse_text
 from lsprotocol import types
 from test_lsp import (  # noqa: F401
     client,
@@ -81,6 +82,8 @@ def test_every_edit_checks_as_a_fresh_check(tmp_path: Path, seed: int) -> None:
     path = (tmp_path / "requirements.txt").resolve()
     lines = requirements_file(rng).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines += [requirement(rng) for _ in range(rng.randint(3, 12))]
+    if seed % 3 == 0:  # a BOM: the first line's columns start after it
+        lines[0] = "\ufeff" + lines[0]
     live = Project(tmp_path, CONFIG)
     engine = live.engine
     for _ in range(25):
@@ -88,9 +91,12 @@ def test_every_edit_checks_as_a_fresh_check(tmp_path: Path, seed: int) -> None:
         text = "\n".join(lines)
         live.set_overlay(path, text)
         quick = engine.check_file(path, verify=False)
+        # the lines an edit did not touch are not read again (lint_env/incremental.py)
+        assert engine.checked_document(path) == parse_text(path, text, Kind.REQUIREMENTS), text
         want = fresh(tmp_path, path, text)
         assert no_fixes(quick) == no_fixes(want), text
         assert engine.verified_fixes(engine.checked_document(path)) == want, text
+    assert engine.reparser.reused > 0
 
 
 def test_verified_fixes_are_for_the_last_check_only(tmp_path: Path) -> None:
@@ -314,8 +320,6 @@ PY_DECLARED = "numpy\nscipy\nscikit-learn\n"
 def test_python_edits_parse_and_check_as_fresh(tmp_path: Path, seed: int) -> None:
     """After every edit the document the long-lived engine checked is the one a fresh
     parse gives, and its findings those of a fresh check; the short way is taken."""
-    from lint_env.sources import parse_text
-
     rng = random.Random(seed)
     (tmp_path / "requirements.txt").write_text(PY_DECLARED)
     path = (tmp_path / "train.py").resolve()
@@ -340,8 +344,6 @@ def test_python_shortcut_keeps_and_moves_the_imports(tmp_path: Path) -> None:
     """An edit away from the imports re-uses the parse (the imports moved with their
     lines); an edit of an import line, of a string's quotes or of a block header does
     not."""
-    from lint_env.sources import parse_text
-
     path = (tmp_path / "train.py").resolve()
     live = Project(tmp_path, CONFIG)
     engine = live.engine

@@ -1,16 +1,18 @@
 """Incremental re-parsing of editor buffers: an edit that cannot change what the parser
 reads keeps the previous parse, with the spans after the edit shifted.
 
-The language server gives the engine a buffer's whole text on every keystroke. Most
-keystrokes in a ``.py`` file touch lines that hold no import, and then the imports are
-those of the previous text: the same statements, on lines moved by the number of lines
-the edit added or removed. :class:`Reparser` keeps the last parse of each overlay and
-decides, from the lines the edit changed (old and new), whether that holds; when it
-cannot show it, the text is parsed in full. The result is always the document
-``parse_text`` gives for the new text (tests/test_lsp_incremental.py checks this on
-random edit sequences).
+The language server gives the engine a buffer's whole text on every keystroke.
+:class:`Reparser` keeps the last parse of each overlay, finds the lines the edit changed
+(old and new), and re-uses the parse when it can show that the result is the one
+``parse_text`` gives for the new text; otherwise the text is parsed in full.
+tests/test_lsp_incremental.py checks the equality on random edit sequences.
 
-The argument, for a text whose imports the fast path of ``sources/imports.py`` read
+Requirements files: every physical line is read on its own unless a backslash joins
+it to the next, so the changed lines are read again and the others' results are kept
+(moved up or down by the lines the edit added or removed); see _requirements_moved.
+
+``.py`` files: most keystrokes touch lines that hold no import, and then the imports
+are those of the previous text on lines moved by the edit. The argument, for a text whose imports the fast path of ``sources/imports.py`` read
 (that path finds each import from its own lines and the block headers above it; a file
 read through ``ast`` is always parsed again, a syntax error anywhere can change it):
 
@@ -21,10 +23,13 @@ read through ``ast`` is always parsed again, a syntax error anywhere can change 
   other conditions), and does not start with a compound-statement keyword (so the block
   headers the fast path reads are the same lines);
 - no changed line lies in a range the fast path reads beyond those lines: the lines of
-  an import statement (a parenthesised or continued list, up to the line after it) and,
+  an import statement (a parenthesised or continued list) and,
   for an ``except`` header, the lines up to the ``:`` that ends its clause;
-- the text has no ``\\r`` (line ends the line diff does not see) and no
-  ``__import__``/``import_module`` (whose top-level blocks are parsed with ``ast``).
+- the text has no ``__import__``/``import_module`` (whose top-level blocks are parsed
+  with ``ast``).
+
+Either kind: texts with a ``\\r`` are always parsed in full (line ends the line
+arithmetic here does not follow), and so is every other kind of file.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .model import Document, Import, Kind, Span
+from .model import Dependency, Document, Import, Kind, Span
 from .sources import parse_text
 
 # What a changed line must not contain for the imports to be kept (see the docstring).
@@ -52,8 +57,24 @@ class _Last:
 
     text: str
     doc: Document
-    reusable: bool  # a .py text whose imports the fast path read
-    guards: list[tuple[int, int]] | None = None  # line ranges (inclusive), computed lazily
+    reusable: bool  # a .py text the fast import path read, or a requirements file
+    guards: list[tuple[int, int]] | None = None  # .py: line ranges (inclusive), lazily
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """What changed between two texts, in whole lines: old lines ``a`` to ``b_old``
+    (inclusive) became new lines ``a`` to ``b_new``, which are ``rows`` (``b < a``:
+    lines inserted or removed between lines)."""
+
+    a: int
+    b_old: int
+    b_new: int
+    rows: list[str]
+
+    @property
+    def delta(self) -> int:
+        return self.b_new - self.b_old
 
 
 class Reparser:
@@ -68,8 +89,13 @@ class Reparser:
 
     def parse(self, path: Path, text: str, kind: Kind) -> Document:
         last = self._last.get(path)
-        if last is not None and last.reusable and kind is Kind.PYTHON:
-            doc = self._shifted(last, text)
+        if last is not None and last.reusable and last.doc.kind is kind:
+            edit = _diff(last.text, text)
+            doc = None
+            if edit is not None and kind is Kind.PYTHON:
+                doc = _python_moved(last, edit, text)
+            elif edit is not None and kind is Kind.REQUIREMENTS:
+                doc = _requirements_moved(last.doc, edit, text)
             if doc is not None:
                 self.reused += 1
                 self._last[path] = _Last(text, doc, True, last.guards)
@@ -78,48 +104,11 @@ class Reparser:
         self._last[path] = _Last(text, doc, reusable)
         return doc
 
-    def _shifted(self, last: _Last, text: str) -> Document | None:
-        """The previous document moved to ``text``, or None when the edit may change it."""
-        old = last.text
-        if "\r" in text or "__import__" in text or "import_module" in text:
-            return None
-        p = _common_prefix(old, text)
-        s = _common_suffix(old, text, min(len(old), len(text)) - p)
-        eo, en = len(old) - s, len(text) - s  # the edit: old[p:eo] became text[p:en]
-        # the lines it changed, inclusive: [a, b_old] of the old text, [a, b_new] of the
-        # new (b < a: lines inserted or removed between whole lines)
-        a = old.count("\n", 0, p)
-        b_old = old.count("\n", 0, eo)
-        b_new = text.count("\n", 0, en)
-        whole = (eo == 0 or old[eo - 1] == "\n") and (en == 0 or text[en - 1] == "\n")
-        if whole:  # the common suffix starts at a line start in both: that line is kept
-            b_old, b_new = b_old - 1, b_new - 1
-        rows = last.doc.lines
-        first = text.rfind("\n", 0, p) + 1  # where line ``a`` starts (in both texts)
-        if b_new < a:
-            new_rows = []
-        else:
-            end = en - 1 if whole else text.find("\n", en)
-            new_rows = text[first : end if end != -1 else len(text)].split("\n")
-        if not all(map(_harmless, rows[a : b_old + 1])) or not all(map(_harmless, new_rows)):
-            return None
-        if last.guards is None:
-            last.guards = _guards(old, last.doc.lines)
-        if any(lo <= b_old and a <= hi for lo, hi in last.guards):
-            return None
-        delta = b_new - b_old
-        from .sources.imports import python_document
-
-        imports = [_moved(imp, b_old, delta) for imp in last.doc.imports]
-        if delta:
-            last.guards = [
-                (lo + delta, hi + delta) if lo > b_old else (lo, hi) for lo, hi in last.guards
-            ]
-        lines = [*rows[:a], *new_rows, *rows[b_old + 1 :]]  # text.split("\n"), cheaper
-        return python_document(last.doc.path, text, lines, imports)
-
 
 def _full(path: Path, text: str, kind: Kind) -> tuple[Document, bool]:
+    if kind is Kind.REQUIREMENTS:
+        doc = parse_text(path, text, kind)
+        return doc, not any(p.message.startswith("internal error") for p in doc.problems)
     if kind is not Kind.PYTHON:
         return parse_text(path, text, kind), False
     from .sources.imports import parse_python_scanned
@@ -131,6 +120,116 @@ def _full(path: Path, text: str, kind: Kind) -> tuple[Document, bool]:
     return doc, fast and not doc.problems
 
 
+def _diff(old: str, text: str) -> _Edit | None:
+    """The lines an edit changed; None for texts with ``\\r`` (line ends the line
+    arithmetic here does not follow)."""
+    if "\r" in text or "\r" in old:
+        return None
+    p = _common_prefix(old, text)
+    s = _common_suffix(old, text, min(len(old), len(text)) - p)
+    eo, en = len(old) - s, len(text) - s  # old[p:eo] became text[p:en]
+    a = old.count("\n", 0, p)
+    b_old = old.count("\n", 0, eo)
+    b_new = text.count("\n", 0, en)
+    whole = (eo == 0 or old[eo - 1] == "\n") and (en == 0 or text[en - 1] == "\n")
+    if whole:  # the common suffix starts at a line start in both: that line is kept
+        b_old, b_new = b_old - 1, b_new - 1
+    if b_new < a:
+        return _Edit(a, b_old, b_new, [])
+    first = text.rfind("\n", 0, p) + 1  # where line ``a`` starts (in both texts)
+    end = en - 1 if whole else text.find("\n", en)
+    return _Edit(a, b_old, b_new, text[first : end if end != -1 else len(text)].split("\n"))
+
+
+def _new_lines(doc: Document, edit: _Edit) -> list[str]:
+    """``split_lines`` of the new text, from the old lines and the changed ones."""
+    rows = doc.lines
+    return [*rows[: edit.a], *edit.rows, *rows[edit.b_old + 1 :]]
+
+
+# --- requirements files -----------------------------------------------------------------
+
+
+def _requirements_moved(doc: Document, edit: _Edit, text: str) -> Document | None:
+    """Each physical line of a requirements file is read on its own (sources/
+    requirements.py) unless a backslash joins it to the next: when neither the line
+    before the edit nor a changed line (old or new) ends with one, and the edit is not
+    on a first line with a BOM, the new lines are read and the rest is kept (moved)."""
+    from .sources.requirements import _CACHED_LINE, _COMMENT, _placed
+
+    a, b_old, delta = edit.a, edit.b_old, edit.delta
+    rows = doc.lines
+    if a == 0 and (text.startswith("\ufeff") or doc.text.startswith("\ufeff")):
+        return None
+    if a > 0 and rows[a - 1].endswith("\\"):
+        return None
+    changed = [*rows[a : b_old + 1], *edit.rows]
+    if any(row.endswith("\\") or len(row) > _CACHED_LINE for row in changed):
+        return None
+    new = Document(path=doc.path, kind=Kind.REQUIREMENTS, text=text, lines=_new_lines(doc, edit))
+    found = []
+    for k, row in enumerate(edit.rows):
+        if "#" in row:
+            cm = _COMMENT.search(row)
+            if cm:
+                row = row[: cm.start()]
+        if row.strip():
+            found.append(_placed(row, a + k, 0))
+    for name in ("dependencies", "includes", "settings", "problems"):
+        items = getattr(doc, name)
+        out = [x for x in items if x.span.line < a]
+        for res in found:
+            out += getattr(res, name)
+        out += [_line_moved(x, delta) for x in items if x.span.line > b_old]
+        setattr(new, name, out)
+    return new
+
+
+def _line_moved(item, delta: int):
+    """A dependency, include, setting or problem ``delta`` lines further down."""
+    if not delta:
+        return item
+    if isinstance(item, Dependency):
+        spec = item.specifier_span
+        return replace(
+            item,
+            span=_down(item.span, delta),
+            name_span=_down(item.name_span, delta),
+            specifier_span=None if spec is None else _down(spec, delta),
+        )
+    return replace(item, span=_down(item.span, delta))
+
+
+def _down(sp: Span, delta: int) -> Span:
+    return Span(sp.line + delta, sp.col, sp.end_line + delta, sp.end_col, sp.cell)
+
+
+# --- .py ------------------------------------------------------------------------------
+
+
+def _python_moved(last: _Last, edit: _Edit, text: str) -> Document | None:
+    """The previous document moved to ``text``, or None when the edit may change it."""
+    if "__import__" in text or "import_module" in text:
+        return None
+    a, b_old = edit.a, edit.b_old
+    rows = last.doc.lines
+    if not all(map(_harmless, rows[a : b_old + 1])) or not all(map(_harmless, edit.rows)):
+        return None
+    if last.guards is None:
+        last.guards = _guards(last.text, rows)
+    if any(lo <= b_old and a <= hi for lo, hi in last.guards):
+        return None
+    delta = edit.delta
+    from .sources.imports import python_document
+
+    imports = [_moved(imp, b_old, delta) for imp in last.doc.imports]
+    if delta:
+        last.guards = [
+            (lo + delta, hi + delta) if lo > b_old else (lo, hi) for lo, hi in last.guards
+        ]
+    return python_document(last.doc.path, text, _new_lines(last.doc, edit), imports)
+
+
 def _harmless(row: str) -> bool:
     return not any(w in row for w in _FORBIDDEN) and _KEYWORD_RX.match(row) is None
 
@@ -138,10 +237,7 @@ def _harmless(row: str) -> bool:
 def _moved(imp: Import, after: int, delta: int) -> Import:
     if not delta or imp.span.line <= after:
         return imp
-    sp = imp.span
-    return replace(
-        imp, span=Span(sp.line + delta, sp.col, sp.end_line + delta, sp.end_col, sp.cell)
-    )
+    return replace(imp, span=_down(imp.span, delta))
 
 
 def _guards(text: str, lines: list[str]) -> list[tuple[int, int]]:
