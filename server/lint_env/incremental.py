@@ -12,9 +12,10 @@ it to the next, so the changed lines are read again and the others' results are 
 (moved up or down by the lines the edit added or removed); see _requirements_moved.
 
 ``.py`` files: most keystrokes touch lines that hold no import, and then the imports
-are those of the previous text on lines moved by the edit. The argument, for a text whose imports the fast path of ``sources/imports.py`` read
-(that path finds each import from its own lines and the block headers above it; a file
-read through ``ast`` is always parsed again, a syntax error anywhere can change it):
+are those of the previous text on lines moved by the edit. The argument, for a text
+whose imports the fast path of ``sources/imports.py`` read (that path finds each import
+from its own lines and the block headers above it; a file read through ``ast`` is
+always parsed again, a syntax error anywhere can change it):
 
 - a changed line (before or after the edit) has no ``import`` or ``from`` (so the set of
   candidate lines, the "one statement after ``:``/``;``" test and the dynamic-import test
@@ -23,8 +24,8 @@ read through ``ast`` is always parsed again, a syntax error anywhere can change 
   other conditions), and does not start with a compound-statement keyword (so the block
   headers the fast path reads are the same lines);
 - no changed line lies in a range the fast path reads beyond those lines: the lines of
-  an import statement (a parenthesised or continued list) and,
-  for an ``except`` header, the lines up to the ``:`` that ends its clause;
+  an import statement (a parenthesised or continued list) and, for an ``except``
+  header, the lines up to the ``:`` that ends its clause;
 - the text has no ``__import__``/``import_module`` (whose top-level blocks are parsed
   with ``ast``).
 
