@@ -389,3 +389,74 @@ def test_python_shortcut_keeps_and_moves_the_imports(tmp_path: Path) -> None:
     step(crlf.replace("    y = np.asarray", "    yy = np.asarray"), False, crlf)
     dynamic = text + "m = __import__('json')\n"
     step(dynamic.replace("    y = np.asarray", "    yy = np.asarray"), False, dynamic)
+
+
+def ranged_change(before: str, after: str) -> types.TextDocumentContentChangePartial:
+    """The edit an editor sends: the characters between the common start and end."""
+    p = 0
+    while p < min(len(before), len(after)) and before[p] == after[p]:
+        p += 1
+    s = 0
+    while s < min(len(before), len(after)) - p and before[-1 - s] == after[-1 - s]:
+        s += 1
+
+    def position(offset: int) -> types.Position:  # ASCII text: UTF-16 units are characters
+        line = before.count("\n", 0, offset)
+        return types.Position(line, offset - (before.rfind("\n", 0, offset) + 1))
+
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(position(p), position(len(before) - s)),
+        text=after[p : len(after) - s],
+    )
+
+
+@pytest.mark.asyncio
+async def test_server_python_diagnostics_after_each_edit_are_a_fresh_checks(client, tmp_path):  # noqa: F811
+    """Through the real server, ranged didChange edits of a .py file: the diagnostics of
+    every version are those of a fresh check, and the quick fixes of the last one too."""
+    root = tmp_path
+    (root / "requirements.txt").write_text("numpy\n")  # most imports are findings
+    init = {"lintEnv": {"pythonVersion": "3.11", "debounceMs": 0}}
+    await start(client, root, vscode_caps(), init)
+    py = uri(root, "train.py")
+    published = record_publishes(client)
+    rng = random.Random(11)
+    lines = list(PY_BASE)
+    open_doc(client, py, "\n".join(lines), "python")
+    version = 1
+    for n in range(240):
+        before = "\n".join(lines)
+        if n % 12 == 0:  # a pasted text: edits of a file the fast import path reads
+            lines = list(PY_BASE)
+        py_edit(rng, lines)
+        text = "\n".join(lines)
+        version += 1
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=py, version=version),
+                content_changes=[ranged_change(before, text)],
+            )
+        )
+        await wait_for(lambda v=version: any(p.uri == py and p.version == v for p in published), 30)
+        got = next(p.diagnostics for p in published if p.uri == py and p.version == version)
+        project = Project(root, Config(python="3.11"))
+        project.set_overlay(root / "train.py", text)
+        want = project.check_file(root / "train.py")
+        assert [(d.code, d.message, d.range.start.line, d.range.start.character) for d in got] == [
+            (f.code, f.message, f.span.line, f.span.col) for f in want
+        ], text
+    assert want  # the last text has findings to compare
+    offered = []
+    for d in got:
+        acts = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=py),
+                range=d.range,
+                context=types.CodeActionContext(
+                    diagnostics=[d], only=[types.CodeActionKind.QuickFix]
+                ),
+            )
+        )
+        offered += [a.title for a in acts or [] if "ignore" not in a.title]
+    expected = [f"lint-env ({f.code}): {fix.description}" for f in want for fix in f.fixes]
+    assert sorted(set(offered)) == sorted(set(expected))
