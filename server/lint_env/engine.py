@@ -18,6 +18,7 @@ from .fixcheck import Check, rule_mentions, verified
 from .incremental import Reparser
 from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
 from .named_rules import NAMED_KINDS, NameIndex
+from .project_env import ProjectEnv
 from .project_model import ProjectModel, ProjectView, build_model
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python
 from .ruleset import RuleSet, load_ruleset
@@ -46,6 +47,7 @@ class Engine:
         self._deferred: dict[Path, tuple[Document, list]] = {}
         self._names: NameIndex | None = None  # which rules can match which names
         self.reparser = Reparser()  # overlays: re-parse only what an edit can change
+        self._project_env = ProjectEnv()  # the declarations code files are checked with
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -701,15 +703,8 @@ class Engine:
                     constraints.setdefault(dep.name, []).append(dep.specifier)
             else:
                 env.append(dep)
-        project_env = [
-            d
-            for pd in project_docs
-            for d in pd.dependencies
-            if not d.constraint_only and applies(d.marker)
-        ]
-        for pd in project_docs:
-            for d in pd.dependencies:
-                origin.setdefault(id(d), pd.path)
+        project_env, theirs = self._project_env.of(project_docs, target)
+        origin = {**theirs, **origin}  # the file's own and included dependencies first
         return Context(
             doc=doc,
             target=target,
