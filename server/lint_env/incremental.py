@@ -91,12 +91,10 @@ class Reparser:
     def parse(self, path: Path, text: str, kind: Kind) -> Document:
         last = self._last.get(path)
         if last is not None and last.reusable and last.doc.kind is kind:
-            edit = _diff(last.text, text)
-            doc = None
-            if edit is not None and kind is Kind.PYTHON:
-                doc = _python_moved(last, edit, text)
-            elif edit is not None and kind is Kind.REQUIREMENTS:
-                doc = _requirements_moved(last.doc, edit, text)
+            try:
+                doc = _reused(last, text, kind)
+            except Exception:  # a bug here: the full parse is always right
+                doc = None
             if doc is not None:
                 self.reused += 1
                 self._last[path] = _Last(text, doc, True, last.guards)
@@ -104,6 +102,15 @@ class Reparser:
         doc, reusable = _full(path, text, kind)
         self._last[path] = _Last(text, doc, reusable)
         return doc
+
+
+def _reused(last: _Last, text: str, kind: Kind) -> Document | None:
+    edit = _diff(last.text, text)
+    if edit is None:
+        return None
+    if kind is Kind.PYTHON:
+        return _python_moved(last, edit, text)
+    return _requirements_moved(last.doc, edit, text)
 
 
 def _full(path: Path, text: str, kind: Kind) -> tuple[Document, bool]:
