@@ -35,6 +35,7 @@ arithmetic here does not follow), and so is every other kind of file.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -184,13 +185,21 @@ def _requirements_moved(doc: Document, edit: _Edit, text: str) -> Document | Non
         if row.strip():
             found.append(_placed(row, a + k, 0))
     for name in ("dependencies", "includes", "settings", "problems"):
+        # each list is in the order of the logical lines, and none of those spans the
+        # edit's first line: the items before it, on the changed lines, after them
         items = getattr(doc, name)
-        out = [x for x in items if x.span.line < a]
+        i = bisect.bisect_left(items, a, key=_line)
+        j = bisect.bisect_right(items, b_old, lo=i, key=_line)
+        out = items[:i]
         for res in found:
             out += getattr(res, name)
-        out += [_line_moved(x, delta) for x in items if x.span.line > b_old]
+        out += items[j:] if not delta else [_line_moved(x, delta) for x in items[j:]]
         setattr(new, name, out)
     return new
+
+
+def _line(item) -> int:
+    return item.span.line
 
 
 def _line_moved(item, delta: int):
