@@ -17,7 +17,9 @@ import pytest
 from fuzzing import requirement, requirements_file
 from lint_env.api import Project
 from lint_env.config import Config
+from lint_env.model import Kind
 from lint_env.ruleset import load_ruleset
+from lint_env.sources import parse_text
 from lsprotocol import types
 from test_lsp import (  # noqa: F401
     client,
@@ -80,6 +82,8 @@ def test_every_edit_checks_as_a_fresh_check(tmp_path: Path, seed: int) -> None:
     path = (tmp_path / "requirements.txt").resolve()
     lines = requirements_file(rng).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines += [requirement(rng) for _ in range(rng.randint(3, 12))]
+    if seed % 3 == 0:  # a BOM: the first line's columns start after it
+        lines[0] = "\ufeff" + lines[0]
     live = Project(tmp_path, CONFIG)
     engine = live.engine
     for _ in range(25):
@@ -87,9 +91,12 @@ def test_every_edit_checks_as_a_fresh_check(tmp_path: Path, seed: int) -> None:
         text = "\n".join(lines)
         live.set_overlay(path, text)
         quick = engine.check_file(path, verify=False)
+        # the lines an edit did not touch are not read again (lint_env/incremental.py)
+        assert engine.checked_document(path) == parse_text(path, text, Kind.REQUIREMENTS), text
         want = fresh(tmp_path, path, text)
         assert no_fixes(quick) == no_fixes(want), text
         assert engine.verified_fixes(engine.checked_document(path)) == want, text
+    assert engine.reparser.reused > 0
 
 
 def test_verified_fixes_are_for_the_last_check_only(tmp_path: Path) -> None:
@@ -174,3 +181,282 @@ async def test_server_diagnostics_after_edits_are_a_fresh_checks(client, tmp_pat
 
 def same_range(d: types.Diagnostic, f) -> bool:
     return (d.range.start.line, d.code) == (f.span.line, f.code)
+
+
+# --- .py files: the incremental re-parse (lint_env/incremental.py) -----------------------
+#
+# Most keystrokes in a .py file keep the previous parse (the imports, shifted); the edits
+# below are the ones that must not: inside strings and comments, imports added and
+# removed, triple quotes opened and closed, continuation backslashes and bracketed import
+# lists, `if TYPE_CHECKING:` and try/except ImportError headers (and the lines of their
+# clauses), indentation, one-line compound statements, dynamic imports.
+
+PY_BASE = [
+    "import os",
+    "import numpy as np",
+    "from typing import TYPE_CHECKING",
+    "",
+    "if TYPE_CHECKING:",
+    "    import pandas",
+    "    from keras import layers",
+    "",
+    "try:",
+    "    import tensorflow as tf",
+    "except ImportError:",
+    "    tf = None",
+    "",
+    "try:",
+    "    import theano",
+    "except (ValueError,",
+    "        ImportError):",
+    "    theano = None",
+    "",
+    'DOC = """',
+    "import torch",
+    '"""',
+    "",
+    "from scipy import (",
+    "    linalg,",
+    "    stats,",
+    ")",
+    "from sklearn import \\",
+    "    svm, \\",
+    "    tree",
+    "",
+    "def f(x):",
+    "    y = np.asarray(x) * 2",
+    "    import jax",
+    "    return y",
+    "",
+    "class C:",
+    "    def g(self):",
+    "        z = 1  # a comment",
+    "        w = [z, z + 1]",
+    "        for k in w:",
+    "            z += k",
+    "        return z",
+    "",
+    "def main():",
+    "    data = f(3)",
+    "    print(data, C().g())",
+    "    total = 0",
+    "    while total < 10:",
+    "        total += 1",
+    "    return total",
+]
+
+PY_LINES = [
+    "x = 1",
+    "    y = 2",
+    "        z = 3",
+    "import tensorflow",
+    "import theano",
+    "from keras import layers",
+    "    import torch",
+    "import mxnet  # lint-env: ignore",
+    '"""',
+    "'''",
+    's = """abc',
+    "t = 'x \\",
+    "u = f(1) \\",
+    "try:",
+    "except ImportError:",
+    "except ValueError:",
+    "except (",
+    "    ImportError):",
+    "finally:",
+    "if TYPE_CHECKING:",
+    "else:",
+    "def h():",
+    "    pass",
+    "from scipy import (",
+    "    special,",
+    ")",
+    "w = (1,",
+    "     2)",
+    "# import caffe",
+    "x = 1; import caffe",
+    "if x: import caffe",
+    "m = __import__('caffe')",
+    "",
+    "    ",
+    "\\",
+]
+
+
+def py_edit(rng: random.Random, lines: list[str]) -> None:
+    """One random edit of a Python buffer (most of them harmless, as typing is)."""
+    k = rng.randrange(len(lines) + 1)
+    what = rng.randrange(10)
+    if what == 0 or not lines:
+        lines.insert(k, rng.choice(PY_LINES))
+        return
+    k = min(k, len(lines) - 1)
+    line = lines[k]
+    if what == 1:
+        del lines[k]
+    elif what in (2, 3, 4):  # type inside the line (mostly letters and spaces)
+        at = rng.randrange(len(line) + 1)
+        typed = rng.choice(["x", "a", " ", "1", "(", ")", ":", "#", "'", '"', "\\", "\t", "i"])
+        lines[k] = line[:at] + typed + line[at:]
+    elif what == 5 and line:  # delete inside the line
+        at = rng.randrange(len(line))
+        lines[k] = line[:at] + line[at + 1 :]
+    elif what == 6:  # indent or dedent
+        lines[k] = "    " + line if rng.random() < 0.5 or not line.startswith(" ") else line[4:]
+    elif what == 7:  # a line break inside the line (Enter)
+        at = rng.randrange(len(line) + 1)
+        lines[k : k + 1] = [line[:at], line[at:]]
+    elif what == 8 and k + 1 < len(lines):  # join with the next line (Backspace at its start)
+        lines[k : k + 2] = [line + lines[k + 1]]
+    else:
+        lines[k] = line + rng.choice([" ", "  # note", " \\", ")", "(", " import x"])
+
+
+PY_DECLARED = "numpy\nscipy\nscikit-learn\n"
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_python_edits_parse_and_check_as_fresh(tmp_path: Path, seed: int) -> None:
+    """After every edit the document the long-lived engine checked is the one a fresh
+    parse gives, and its findings those of a fresh check; the short way is taken."""
+    rng = random.Random(seed)
+    (tmp_path / "requirements.txt").write_text(PY_DECLARED)
+    path = (tmp_path / "train.py").resolve()
+    lines = list(PY_BASE)
+    live = Project(tmp_path, CONFIG)
+    engine = live.engine
+    for n in range(60):
+        if n % 12 == 0:  # a pasted text: edits of a file the fast import path reads
+            lines = list(PY_BASE)
+        py_edit(rng, lines)
+        text = "\n".join(lines) + rng.choice(["", "\n"])
+        live.set_overlay(path, text)
+        quick = engine.check_file(path, verify=False)
+        assert engine.checked_document(path) == parse_text(path, text, Kind.PYTHON), text
+        want = fresh(tmp_path, path, text)
+        assert no_fixes(quick) == no_fixes(want), text
+        assert engine.verified_fixes(engine.checked_document(path)) == want, text
+    assert engine.reparser.reused > 0
+
+
+def test_python_shortcut_keeps_and_moves_the_imports(tmp_path: Path) -> None:
+    """An edit away from the imports re-uses the parse (the imports moved with their
+    lines); an edit of an import line, of a string's quotes or of a block header does
+    not."""
+    path = (tmp_path / "train.py").resolve()
+    live = Project(tmp_path, CONFIG)
+    engine = live.engine
+    text = "\n".join(PY_BASE) + "\n"
+
+    def check(new: str) -> None:
+        live.set_overlay(path, new)
+        engine.check_file(path, verify=False)
+        assert engine.checked_document(path) == parse_text(path, new, Kind.PYTHON), new
+
+    def step(new: str, reused: bool, base: str = text) -> None:
+        """From ``base`` to ``new``: the parse re-used or not."""
+        check(base)
+        before = engine.reparser.reused
+        check(new)
+        assert engine.reparser.reused == before + reused, new
+
+    check(text)
+    step(text.replace("    y = np.asarray", "    yy = np.asarray"), True)
+    step(text.replace("def f(x):\n", "def f(x):\n    a = 1\n    b = 2\n"), True)
+    step(text.replace("    tf = None", "    tf = 0"), True)
+    step(text.replace("import jax", "import jaxlib"), False)
+    step(text.replace('DOC = """', "DOC = 1"), False)
+    step(text.replace("except ImportError:", "except KeyError:"), False)
+    step(text.replace("        ImportError):", "        KeyError):"), False)
+    step(text.replace("    stats,", "    stat,"), False)
+    step(text.replace("    tree", "    trees"), False)
+    imports = engine.checked_document(path).imports
+    assert [i.module for i in imports] == [
+        "os", "numpy", "typing", "pandas", "keras", "tensorflow", "theano", "scipy",
+        "sklearn", "jax",
+    ]  # fmt: skip
+    # lines added above a bracketed import list: its lines move, and are still its
+    moved = text.replace("import os\n", "import os\nA = 1\nB = 2\nC = 3\nD = 4\nE = 5\n")
+    step(moved, True)
+    step(moved.replace("    stats,", "    stats2,"), False, moved)
+    # a backslash that carries a string literal on to an import line
+    string = "import os\nT = 'x \\\nabc\nimport json\n"
+    step(string.replace("abc", "abc \\"), False, string)
+    assert engine.checked_document(path).imports[-1].module == "os"
+    # the cases the short way leaves alone: CRLF texts, dynamic imports
+    crlf = text.replace("\n", "\r\n")
+    step(crlf.replace("    y = np.asarray", "    yy = np.asarray"), False, crlf)
+    dynamic = text + "m = __import__('json')\n"
+    step(dynamic.replace("    y = np.asarray", "    yy = np.asarray"), False, dynamic)
+
+
+def ranged_change(before: str, after: str) -> types.TextDocumentContentChangePartial:
+    """The edit an editor sends: the characters between the common start and end."""
+    p = 0
+    while p < min(len(before), len(after)) and before[p] == after[p]:
+        p += 1
+    s = 0
+    while s < min(len(before), len(after)) - p and before[-1 - s] == after[-1 - s]:
+        s += 1
+
+    def position(offset: int) -> types.Position:  # ASCII text: UTF-16 units are characters
+        line = before.count("\n", 0, offset)
+        return types.Position(line, offset - (before.rfind("\n", 0, offset) + 1))
+
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(position(p), position(len(before) - s)),
+        text=after[p : len(after) - s],
+    )
+
+
+@pytest.mark.asyncio
+async def test_server_python_diagnostics_after_each_edit_are_a_fresh_checks(client, tmp_path):  # noqa: F811
+    """Through the real server, ranged didChange edits of a .py file: the diagnostics of
+    every version are those of a fresh check, and the quick fixes of the last one too."""
+    root = tmp_path
+    (root / "requirements.txt").write_text("numpy\n")  # most imports are findings
+    init = {"lintEnv": {"pythonVersion": "3.11", "debounceMs": 0}}
+    await start(client, root, vscode_caps(), init)
+    py = uri(root, "train.py")
+    published = record_publishes(client)
+    rng = random.Random(11)
+    lines = list(PY_BASE)
+    open_doc(client, py, "\n".join(lines), "python")
+    version = 1
+    for n in range(240):
+        before = "\n".join(lines)
+        if n % 12 == 0:  # a pasted text: edits of a file the fast import path reads
+            lines = list(PY_BASE)
+        py_edit(rng, lines)
+        text = "\n".join(lines)
+        version += 1
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=py, version=version),
+                content_changes=[ranged_change(before, text)],
+            )
+        )
+        await wait_for(lambda v=version: any(p.uri == py and p.version == v for p in published), 30)
+        got = next(p.diagnostics for p in published if p.uri == py and p.version == version)
+        project = Project(root, Config(python="3.11"))
+        project.set_overlay(root / "train.py", text)
+        want = project.check_file(root / "train.py")
+        assert [(d.code, d.message, d.range.start.line, d.range.start.character) for d in got] == [
+            (f.code, f.message, f.span.line, f.span.col) for f in want
+        ], text
+    assert want  # the last text has findings to compare
+    offered = []
+    for d in got:
+        acts = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=py),
+                range=d.range,
+                context=types.CodeActionContext(
+                    diagnostics=[d], only=[types.CodeActionKind.QuickFix]
+                ),
+            )
+        )
+        offered += [a.title for a in acts or [] if "ignore" not in a.title]
+    expected = [f"lint-env ({f.code}): {fix.description}" for f in want for fix in f.fixes]
+    assert sorted(set(offered)) == sorted(set(expected))

@@ -10,6 +10,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .api import CheckResult
 from .checks import Context, kind_checks
@@ -18,14 +19,18 @@ from .fixcheck import Check, rule_mentions, verified
 from .lazy_re import LazyPattern
 from .model import Dependency, Document, Finding, Fix, Include, Kind, Problem, Related, Severity
 from .named_rules import NAMED_KINDS, NameIndex
+from .project_env import ProjectEnv
 from .project_model import ProjectModel, ProjectView, build_model
 from .repeats import merge_repeats
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python, newer_pythons
 from .ruleset import RuleSet, load_ruleset
-from .sources import detect_kind, internal_problem, parse_text, read_document
+from .sources import detect_kind, internal_problem, read_document
 from .suppress import is_suppressed
 from .target import Target
 from .target_merge import merge_across_targets
+
+if TYPE_CHECKING:
+    from .incremental import Reparser
 
 
 class Engine:
@@ -46,6 +51,10 @@ class Engine:
         # per path: the document and pieces of its last unverified check (verified_fixes)
         self._deferred: dict[Path, tuple[Document, list]] = {}
         self._names: NameIndex | None = None  # which rules can match which names
+        # overlays (an editor's buffers): re-parse only what an edit can change; made
+        # when the first overlay is set (a check of files on disk never needs it)
+        self.reparser: Reparser | None = None
+        self._project_env = ProjectEnv()  # the declarations code files are checked with
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -54,6 +63,8 @@ class Engine:
         path = path.resolve()
         if text is None:
             self._overlays.pop(path, None)
+            if self.reparser is not None:
+                self.reparser.forget(path)
         else:
             self._overlays[path] = text
         self._docs.pop(path, None)
@@ -83,7 +94,11 @@ class Engine:
             return cached[1]
         kind = kind or detect_kind(path, explicit=True)
         if path in self._overlays:
-            doc = parse_text(path, self._overlays[path], kind or Kind.REQUIREMENTS)
+            if self.reparser is None:
+                from .incremental import Reparser
+
+                self.reparser = Reparser()
+            doc = self.reparser.parse(path, self._overlays[path], kind or Kind.REQUIREMENTS)
         else:
             doc = read_document(path, kind)
         self._docs[path] = (key, doc)
@@ -749,15 +764,8 @@ class Engine:
                     constraints.setdefault(dep.name, []).append(dep.specifier)
             else:
                 env.append(dep)
-        project_env = [
-            d
-            for pd in project_docs
-            for d in pd.dependencies
-            if not d.constraint_only and applies(d.marker)
-        ]
-        for pd in project_docs:
-            for d in pd.dependencies:
-                origin.setdefault(id(d), pd.path)
+        project_env, theirs = self._project_env.of(project_docs, target)
+        origin = {**theirs, **origin}  # the file's own and included dependencies first
         return Context(
             doc=doc,
             target=target,

@@ -48,8 +48,15 @@ def known_distributions(ctx: Context) -> frozenset[str]:
     from ..ruleset import load_ruleset
     from ..snapshot import rules_packages
 
-    names = set(rules_packages())
-    for rule in load_ruleset():
+    global _KNOWN
+    packages, rules = rules_packages(), load_ruleset()
+    if _KNOWN is not None and _KNOWN[0] is packages and _KNOWN[1] is rules:
+        known = _KNOWN[2]  # the language server checks again on every keystroke
+        if view is not None:
+            view.memo["known"] = known
+        return known
+    names = set(packages)
+    for rule in rules:
         p = rule.params
         for key in ("packages", "a", "needs"):
             value = p.get(key)
@@ -59,9 +66,15 @@ def known_distributions(ctx: Context) -> frozenset[str]:
             if isinstance(p.get(key), str) and "." not in p[key]:
                 names.add(canonical(p[key]))
     known = frozenset(names)
+    _KNOWN = (packages, rules, known)
     if view is not None:
         view.memo["known"] = known
     return known
+
+
+# known_distributions' last answer, for the objects it was computed from (both are
+# cached where they are loaded, and new objects when a snapshot or rule file changes)
+_KNOWN: tuple[object, object, frozenset[str]] | None = None
 
 
 def _undeclared_places(ctx: Context, which: str) -> dict[str, list]:

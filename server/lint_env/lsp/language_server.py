@@ -227,12 +227,12 @@ class LintEnvServer(LanguageServer):
         enc = self.workspace.position_encoding
         return str(getattr(enc, "value", enc) or "utf-16")
 
-    def text_of(self, unit: Unit) -> tuple[str, dict[int | None, list[str]]]:
-        """The unit's current text (notebooks: nbformat JSON) and lines per cell."""
+    def text_of(self, unit: Unit, lines: bool = True) -> tuple[str, dict[int | None, list[str]]]:
+        """The unit's current text (notebooks: nbformat JSON) and lines per cell (text
+        files: none unless ``lines``)."""
         if not unit.notebook:
-            doc = self.workspace.get_text_document(unit.uri)
-            text = doc.source
-            return text, {None: lines_of(text)}
+            text = self.workspace.get_text_document(unit.uri).source
+            return text, {None: lines_of(text)} if lines else {}
         nb = self.workspace.get_notebook_document(notebook_uri=unit.uri)
         if nb is None:
             return "", {}
@@ -383,7 +383,7 @@ class LintEnvServer(LanguageServer):
             if key != u.overlay_key:
                 # A buffer too large to check is not given to the core (which then reads
                 # the file on disk, with its own size limit).
-                text = None if self.too_large(u) is not None else self.text_of(u)[0]
+                text = None if self.too_large(u) is not None else self.text_of(u, False)[0]
                 out.append((u.path, text))
                 u.overlay_key = key
         return out

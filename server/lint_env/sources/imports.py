@@ -305,14 +305,20 @@ def _parse(source: str) -> ast.Module | None:
 
 def find_imports(text: str, lines: list[str], cell: int | None = None) -> list[Import]:
     """Every import in ``text`` (whose lines are ``lines``), in source order."""
+    return scan_imports(text, lines, cell)[0]
+
+
+def scan_imports(text: str, lines: list[str], cell: int | None = None) -> tuple[list[Import], bool]:
+    """:func:`find_imports`, and whether the fast path (below) read them, or there was no
+    ``import`` to read (the language server's incremental re-parse relies on it)."""
     if "import" not in text:
-        return []
+        return [], True
     src = _Text(text, lines, cell)
     if _fast_eligible(text):
         found = _fast_imports(src)
         if found is not None:
-            return found
-    return _ast_imports(src)
+            return found, True
+    return _ast_imports(src), False
 
 
 def _ast_imports(src: _Text) -> list[Import]:
@@ -685,12 +691,22 @@ def _depth(row: str) -> int:
 
 
 def parse_python(path: Path, text: str) -> Document:
+    return parse_python_scanned(path, text)[0]
+
+
+def parse_python_scanned(path: Path, text: str) -> tuple[Document, bool]:
+    """:func:`parse_python`, and whether the fast path read the imports (scan_imports)."""
     lines = split_lines(text)
+    imports, fast = scan_imports(text, lines)
+    return python_document(path, text, lines, imports), fast
+
+
+def python_document(path: Path, text: str, lines: list[str], imports: list[Import]) -> Document:
     return Document(
         path=path,
         kind=Kind.PYTHON,
         text=text,
-        imports=find_imports(text, lines),
+        imports=imports,
         lines=lines,
         newline=detect_newline(text),
     )
