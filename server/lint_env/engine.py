@@ -249,18 +249,30 @@ class Engine:
         it, is the one for the other platforms: the Mac has its own. None: no such
         sibling. Only macOS counts: a `requirements-cuda.txt` beside `requirements.txt`
         makes the plain one the CPU file, still for every platform."""
-        from .project_model import meant_for
-
-        try:
-            with os.scandir(doc.path.parent) as entries:
-                siblings = sorted(Path(e.path) for e in entries if e.name != doc.path.name)
-        except OSError:
-            return None
-        for sib in siblings:
-            mac = meant_for(sib) == _MACOS and detect_kind(sib) is doc.kind
-            if mac and not self._includes(sib, doc.path):
+        for sib in self._mac_files_in(doc.path.parent):
+            if (
+                sib != doc.path
+                and detect_kind(sib) is doc.kind
+                and not self._includes(sib, doc.path)
+            ):
                 return _NOT_MACOS
         return None
+
+    def _mac_files_in(self, folder: Path) -> list[Path]:
+        """The files of a folder whose names say they are for macOS, sorted; listed once
+        per run (a folder of 400 requirements files is not listed 400 times)."""
+        from .project_model import meant_for
+
+        found = self._mac_files.get(folder)
+        if found is None:
+            try:
+                with os.scandir(folder) as entries:
+                    names = sorted(e.name for e in entries)
+            except OSError:
+                names = []
+            found = [folder / n for n in names if meant_for(Path(n)) == _MACOS]
+            self._mac_files[folder] = found
+        return found
 
     def _includes(self, start: Path, wanted: Path) -> bool:
         """Whether the requirements file ``start`` includes ``wanted``, at any depth."""
@@ -294,6 +306,7 @@ class Engine:
     def _new_run(self) -> None:
         # path -> its real path (discovery's, or resolved); per run: symlinks may change
         self._real: dict[Path, Path] = {}
+        self._mac_files: dict[Path, list[Path]] = {}  # folder -> files named for macOS
         self._resolved: dict[tuple[Path, str], _Target] = {}
         self._edges: dict[Path, list[tuple[Include, _Target]]] = {}
         self._scc: dict[Path, int] = {}
