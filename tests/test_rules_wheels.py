@@ -101,6 +101,23 @@ def test_an_optional_c_extension_is_no_source_build_problem(tmp_path, monkeypatc
     assert wh001(tmp_path, "native==1.2.0\n") == []
 
 
+def test_a_pure_python_sdist_without_the_bundled_program_says_that_not_compiler(
+    tmp_path, monkeypatch
+):
+    """imageio-ffmpeg's wheels bundle ffmpeg; its sdist is pure Python without it
+    (data/optional_extensions.toml [bundled-programs] cites its README): WH001 says the
+    program is missing, not that a compiler is needed (CompVis/latent-diffusion and
+    ControlNet pin imageio-ffmpeg==0.4.2, which has no macOS arm64 wheel)."""
+    from lint_env import import_map
+
+    assert import_map.bundled_program("imageio_ffmpeg") == "ffmpeg"
+    assert import_map.bundled_program("tornado") is None
+    monkeypatch.setattr(import_map, "bundled_program", lambda n: "tool" if n == "native" else None)
+    (f,) = wh001(tmp_path, "native==1.2.0\n")
+    assert "pip installs its sdist, which lacks the tool executable the wheels bundle" in f.message
+    assert "compiler" not in f.message
+
+
 def test_pip_picks_a_newer_sdist_over_an_older_wheel_it_allows(tmp_path):
     """tokenizers on Python 3.8 (bark's pyproject): pip takes the newest release the
     requirement allows, 0.21.0, and builds its sdist, though 0.20.3 has a cp38 wheel.

@@ -317,3 +317,10 @@ def optional_extension(dist: str) -> bool:
     """True when ``dist``'s sdist installs without a compiler (data/optional_extensions.toml:
     its C extension is optional, with a cited source)."""
     return canonical(dist) in _toml("optional_extensions.toml").get("packages", {})
+
+
+def bundled_program(dist: str) -> str | None:
+    """The program ``dist``'s wheels bundle and its pure-Python sdist lacks
+    (data/optional_extensions.toml ``[bundled-programs]``: imageio-ffmpeg -> ffmpeg)."""
+    entry = _toml("optional_extensions.toml").get("bundled-programs", {}).get(canonical(dist))
+    return entry.split("|", 1)[0].strip() if isinstance(entry, str) else None

@@ -267,14 +267,24 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
             first=str(first) if first else "none",
             last=str(last) if last else "none",
             version=_version_text(versions, dep),
-            hint=(
-                "pip builds it from its sdist (a compiler and its native libraries); "
-                if built
-                else ""
-            )
-            + hint,
+            hint=(_sdist_note(dep.name) if built else "") + hint,
             **extra,
         )
+
+
+def _sdist_note(name: str) -> str:
+    """What installing the sdist means: a build (a compiler and the native libraries),
+    or, for a pure-Python sdist of a package whose wheels bundle a program, that
+    program missing."""
+    from ..import_map import bundled_program
+
+    program = bundled_program(name)
+    if program:
+        return (
+            f"pip installs its sdist, which lacks the {program} executable the wheels bundle"
+            f" ({program} must then be installed on the machine); "
+        )
+    return "pip builds it from its sdist (a compiler and its native libraries); "
 
 
 def _wheel_on_newer_python(ctx: Context, dep: Dependency) -> tuple[str, Version] | None:
