@@ -113,3 +113,45 @@ def test_markers_with_exactly_these_extras():
         "extra == 'gpu' and sys_platform == 'linux'", frozenset({"gpu"})
     )
     assert t.evaluate_marker_with('extra == "GPU"', frozenset({"gpu"}))  # names compare canonical
+
+
+WORKSPACE_LOCK = """\
+version = 1
+requires-python = ">=3.10"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "app" }
+
+[package.optional-dependencies]
+gpu = [{ name = "cudaonly" }]
+
+[[package]]
+name = "lib"
+version = "0.1.0"
+source = { editable = "lib" }
+dependencies = [{ name = "plain" }]
+
+[package.optional-dependencies]
+gpu = [{ name = "cudaonly" }]
+
+[[package]]
+name = "cudaonly"
+version = "1.0"
+source = { registry = "https://index.example/simple/" }
+wheels = [{ url = "https://index.example/cudaonly-1.0-py3-none-manylinux_2_28_x86_64.whl" }]
+
+[[package]]
+name = "plain"
+version = "1.0"
+source = { registry = "https://index.example/simple/" }
+wheels = [{ url = "https://index.example/plain-1.0-py3-none-any.whl" }]
+"""
+
+
+def test_a_workspace_names_each_member_s_extra():
+    doc = parse_text(Path("/project/uv.lock"), WORKSPACE_LOCK, Kind.LOCK)
+    got = installs(doc.lock, Target("macos-arm64", "3.11"))
+    names = {p.dependency.name: got.only_with.get(id(p)) for p in got.packages if not p.root}
+    assert names == {"plain": None, "cudaonly": "the extras app[gpu] or lib[gpu]"}
