@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lint_env import import_scan
 from lint_env.import_scan import scan
 from lint_env.sources import read_document
@@ -271,3 +273,22 @@ def test_scanned_documents_switch_to_split_lines_when_asked_often(tmp_path: Path
     got = [doc.line_text(Span(i, 0, i, 0)) for i in range(100)]
     assert got == [f"line {i}" for i in range(100)]
     assert doc.__dict__["_lines"] is not None  # split once after the first few searches
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", "a", "é", "import x", " "]), max_size=12).map("\n".join),
+    st.lists(st.integers(-1, 14), max_size=16),
+)
+def test_scanned_line_text_in_any_order_gives_the_split_lines(text: str, asked: list[int]):
+    """line_text goes on from the line it found last: any order of questions (forward,
+    back, past the end, the same line again) gives what the split lines give."""
+    from lint_env.model import Kind, Span
+    from lint_env.sources.text import split_lines
+
+    rows = split_lines(text)
+    doc = import_scan._ScannedDocument(path=Path("m.py"), kind=Kind.PYTHON, text=text)
+    doc.lines = None
+    for n in asked:
+        want = rows[n] if 0 <= n < len(rows) else ""
+        assert doc.line_text(Span(n, 0, n, 0)) == want, n

@@ -178,7 +178,14 @@ class _ScannedDocument(Document):
         d["_asked"] = asked = d.get("_asked", 0) + 1
         if asked > _LINES_AFTER:  # asked often: split once (a search per call is O(n))
             return super().line_text(span)
-        return _nth_line(self.text, span.line)
+        # Rules ask for lines in order (imports are sorted): go on from the last one
+        # (kept with the text it was found in).
+        text, at = d.get("_at", (None, (0, 0)))
+        if text is not self.text:
+            at = (0, 0)
+        row, at = _nth_line(self.text, span.line, at)
+        d["_at"] = (self.text, at)
+        return row
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Document):
@@ -193,17 +200,20 @@ class _ScannedDocument(Document):
 _LINES_AFTER = 16  # line_text calls answered by a search before the lines are split
 
 
-def _nth_line(text: str, n: int) -> str:
-    """Line ``n`` of a text without "\\r" ("" past the end), as ``split_lines`` has it."""
+def _nth_line(text: str, n: int, at: tuple[int, int] = (0, 0)) -> tuple[str, tuple[int, int]]:
+    """Line ``n`` of a text without "\\r" ("" past the end), as ``split_lines`` has it,
+    and where it starts (line, offset): the ``at`` to pass next time. The search starts
+    from ``at`` (a line and its start offset) when that line is not after ``n``."""
     if n < 0:
-        return ""
-    start = 0
-    for _ in range(n):
-        start = text.find("\n", start) + 1
+        return "", at
+    line, start = at if at[0] <= n else (0, 0)
+    find = text.find
+    for _ in range(n - line):
+        start = find("\n", start) + 1
         if start == 0:
-            return ""
-    end = text.find("\n", start)
-    return text[start:] if end == -1 else text[start:end]
+            return "", (0, 0)
+    end = find("\n", start)
+    return (text[start:] if end == -1 else text[start:end]), (n, start)
 
 
 # --- the cache ------------------------------------------------------------------------

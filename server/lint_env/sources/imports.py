@@ -61,17 +61,14 @@ class _Text:
         self.text = text
         self.lines = lines
         self.cell = cell
-        self._starts: list[int] | None = None
 
-    @property
+    @functools.cached_property  # an attribute once computed (read per import)
     def starts(self) -> list[int]:
-        if self._starts is None:
-            if "\r" in self.text:
-                self._starts = offset_table(self.text)
-            else:  # every line ends with one "\n": sums of lengths, at C speed
-                lengths = map((1).__add__, map(len, self.lines[:-1]))
-                self._starts = list(itertools.accumulate(lengths, initial=0))
-        return self._starts
+        if "\r" in self.text:
+            return offset_table(self.text)
+        # every line ends with one "\n": sums of lengths, at C speed
+        lengths = map((1).__add__, map(len, self.lines[:-1]))
+        return list(itertools.accumulate(lengths, initial=0))
 
     def char_col(self, line: int, byte_col: int) -> int:
         if not 0 <= line < len(self.lines):
