@@ -13,8 +13,9 @@ opened). A cache that cannot be opened or written is not an error: the scan runs
 without it.
 
 Uncached files are parsed in a process pool when there are many of them
-(``POOL_THRESHOLD``) and more than one CPU: the workers read and parse chunks of files
-while this process reads and hashes the rest; if the pool cannot start or breaks, the
+(``POOL_THRESHOLD``) and more than one CPU: this process reads, hashes and decodes
+the files and sends the texts it has decoded so far to the workers chunk by chunk,
+which parse them while it reads on; if the pool cannot start or breaks, the
 files are parsed in this process.
 """
 
@@ -271,21 +272,18 @@ class _Cache:
 # --- parsing ---------------------------------------------------------------------------
 
 
-def _parse_file(item: tuple[str, str]) -> tuple[bytes, bytes] | None:
-    """Worker: read and parse one file; its cache key and packed imports (None when
-    it cannot be read)."""
-    path, kind_value = item
-    kind = Kind(kind_value)
-    try:
-        data = Path(path).read_bytes()
-        return cache_key(data, kind), _pack(read_document(Path(path), kind, data))
-    except Exception:  # a worker must never take the pool down
-        return None
-
-
-def _parse_files(items: list[tuple[str, str]]) -> list[tuple[bytes, bytes] | None]:
-    """Worker: one chunk of files (only compact rows go back: key and packed imports)."""
-    return [_parse_file(item) for item in items]
+def _parse_texts(items: list[tuple[str, str, str]]) -> list[bytes | None]:
+    """Worker: one chunk of (path, kind, decoded text) the parent read and hashed; the
+    packed imports of each, as the parent would pack them (None where parsing failed).
+    The worker parses exactly the bytes the parent hashed, without reading, decoding or
+    hashing them again."""
+    out: list[bytes | None] = []
+    for path, kind_value, text in items:
+        try:
+            out.append(_pack(parse_text(Path(path), text, Kind(kind_value))))
+        except Exception:  # a worker must never take the pool down
+            out.append(None)
+    return out
 
 
 def _start_pool(workers: int):
@@ -304,7 +302,7 @@ def _start_pool(workers: int):
 
 class _Pool:
     """Uncached files go to worker processes chunk by chunk while this process reads and
-    hashes the rest (the workers read the files themselves). The pool starts once the
+    hashes the rest (the workers get the decoded texts). The pool starts once the
     files missed so far say that the whole scan will miss enough to pay for it."""
 
     def __init__(self, total: int, workers: int | None) -> None:
@@ -329,9 +327,9 @@ class _Pool:
                 return
         while self.sent < len(missing) and (final or len(missing) - self.sent >= _CHUNK):
             part = missing[self.sent : self.sent + _CHUNK]
-            todo = [(str(p), k.value) for p, k, _, _ in part]
+            todo = [(str(p), k.value, doc.text) for p, k, _, doc in part]
             try:
-                future = self.pool.submit(_parse_files, todo)
+                future = self.pool.submit(_parse_texts, todo)
             except Exception:  # a broken pool: the rest is parsed here
                 self.failed = True
                 return
@@ -413,10 +411,10 @@ def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Pat
         results = pool.results(missing)
         new_rows = []
         for (path, kind, key, doc), result in zip(missing, results, strict=True):
-            if result is not None and result[0] == key:
-                blob = result[1]
-            else:  # parsed here: serial run, or the file changed under the worker
-                blob = _pack(parse_text(path, doc.text, kind))
+            # parsed here where no worker did: a serial run, or a worker failed
+            if not isinstance(result, bytes):
+                result = _pack(parse_text(path, doc.text, kind))
+            blob = result
             _unpack_into(blob, doc)
             new_rows.append((key, blob))
         cache.put_many(new_rows)
