@@ -15,8 +15,9 @@ without it.
 Uncached files are parsed in a process pool when there are many of them
 (``POOL_THRESHOLD``) and more than one CPU: this process reads, hashes and decodes
 the files and sends the texts it has decoded so far to the workers chunk by chunk,
-which parse them while it reads on; if the pool cannot start or breaks, the
-files are parsed in this process.
+which parse them while it reads on; done reading, it parses the chunks no worker has
+started yet, from the back (it counts as one of the processes: two CPUs, one worker).
+If the pool cannot start or breaks, the files are parsed in this process.
 """
 
 from __future__ import annotations
@@ -321,7 +322,7 @@ class _Pool:
             n = _workers(expected, self.workers)
             if n <= 1:
                 return
-            self.pool = _start_pool(n)
+            self.pool = _start_pool(n - 1)  # this process is one of the n
             if self.pool is None:
                 self.failed = True
                 return
@@ -341,7 +342,18 @@ class _Pool:
         self.feed(missing, self.total, final=True)
         out: list = [None] * len(missing)
         try:
+            # This process helps: it takes the chunks no worker has started yet, from
+            # the back, while the workers go on from the front.
+            for first, count, future in reversed(self.futures):
+                if not future.cancel():  # type: ignore[attr-defined]
+                    break
+                out[first : first + count] = [
+                    _pack(parse_text(path, doc.text, kind))
+                    for path, kind, _, doc in missing[first : first + count]
+                ]
             for first, count, future in self.futures:
+                if future.cancelled():  # type: ignore[attr-defined]
+                    continue  # parsed here
                 try:
                     got = future.result()  # type: ignore[attr-defined]
                 except Exception:  # a worker died: these files are parsed here
@@ -366,7 +378,7 @@ def scan(
 ) -> dict[Path, Document]:
     """Documents for ``paths`` (.py, .pyi, .ipynb; other files are read uncached), equal
     to ``read_document(path)`` for each. ``workers``: processes to use for uncached
-    files (default: automatic; 1 = none)."""
+    files, this one included (default: automatic; 1 = no worker process)."""
     cache = _Cache(cache_dir if cache_dir is not None else default_cache_dir())
     try:
         return _scan(paths, cache, workers)
