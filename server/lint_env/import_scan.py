@@ -32,7 +32,7 @@ from pathlib import Path
 from .model import Dependency, Document, Import, Include, Kind, Problem, Span
 from .paths import cache_dir as default_cache_dir  # one cache folder for lint-env
 from .sources import detect_kind, parse_text, read_document
-from .sources.imports import PARSER_VERSION
+from .sources.imports import PARSER_VERSION, forget_parsed_statements
 from .sources.text import MAX_BYTES, looks_binary
 
 POOL_THRESHOLD = 200  # uncached files before a process pool pays for its start-up
@@ -430,6 +430,7 @@ def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Pat
             _unpack_into(blob, doc)
             new_rows.append((key, blob))
         cache.put_many(new_rows)
+        forget_parsed_statements()  # what this process parsed: peak memory, not speed
     return docs
 
 

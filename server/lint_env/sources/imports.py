@@ -377,6 +377,11 @@ def _parse_statement(stmt: str) -> ast.Module | None:
         return None
 
 
+def forget_parsed_statements() -> None:
+    """Drop the statement trees kept for reuse (a big scan leaves thousands)."""
+    _parse_statement.cache_clear()
+
+
 def _fast_eligible(text: str) -> bool:
     if "\x00" in text:
         return False
