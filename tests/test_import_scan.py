@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lint_env import import_scan
 from lint_env.import_scan import scan
 from lint_env.sources import read_document
@@ -117,8 +119,17 @@ def test_corrupt_cache_file_is_not_an_error(tmp_path: Path):
     assert scan(files, cache) == {p: read_document(p) for p in files}
 
 
+def _stolen_suffix(here: list[Path], files: list[Path]) -> bool:
+    """Files this process parsed while it waited for the workers: the chunks no worker
+    had started, taken from the back (a suffix of the files read, each file once)."""
+    read = [p for p in files if read_document(p).text and p.name != "bin.py"]
+    return len(set(here)) == len(here) and sorted(here) == sorted(read[len(read) - len(here) :])
+
+
 def test_process_pool(tmp_path: Path, monkeypatch):
-    """The workers parse every file (none is parsed again here), chunk by chunk."""
+    """With ``workers=2`` one worker process parses chunks from the front while this
+    process, done reading, takes the chunks none has started from the back; no file is
+    parsed twice."""
     files = _project(tmp_path / "p", n=200)
     started: list[int] = []
     real_start = import_scan._start_pool
@@ -137,8 +148,8 @@ def test_process_pool(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(import_scan, "_start_pool", spy)
     monkeypatch.setattr(import_scan, "parse_text", parse_here)
     result = scan(files, tmp_path / "cache", workers=2)
-    assert started == [2]  # one pool
-    assert here == []  # the pool answered for every file
+    assert started == [1]  # one pool, of one worker beside this process
+    assert _stolen_suffix(here, files)
     assert result == {p: read_document(p) for p in files}
 
 
@@ -149,7 +160,7 @@ def test_pool_starts_only_for_enough_uncached_files(tmp_path: Path, monkeypatch)
     monkeypatch.setattr(import_scan.os, "cpu_count", lambda: 2)
     cache = tmp_path / "cache"
     assert scan(files, cache) == {p: read_document(p) for p in files}  # parsed here instead
-    assert started == [2]
+    assert started == [1]  # two CPUs: one worker and this process
     (files[0]).write_text("import changed\n")
     started.clear()
     assert scan(files, cache) == {p: read_document(p) for p in files}
@@ -231,7 +242,7 @@ def test_process_pool_from_a_threaded_process(tmp_path: Path, monkeypatch):
         stop.set()
         thread.join()
     assert contexts == ["spawn"]
-    assert here == []  # the spawned workers parsed every file
+    assert _stolen_suffix(here, files)  # the rest was parsed by the spawned worker
     assert result == {p: read_document(p) for p in files}
 
 
@@ -271,3 +282,22 @@ def test_scanned_documents_switch_to_split_lines_when_asked_often(tmp_path: Path
     got = [doc.line_text(Span(i, 0, i, 0)) for i in range(100)]
     assert got == [f"line {i}" for i in range(100)]
     assert doc.__dict__["_lines"] is not None  # split once after the first few searches
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", "a", "é", "import x", " "]), max_size=12).map("\n".join),
+    st.lists(st.integers(-1, 14), max_size=16),
+)
+def test_scanned_line_text_in_any_order_gives_the_split_lines(text: str, asked: list[int]):
+    """line_text goes on from the line it found last: any order of questions (forward,
+    back, past the end, the same line again) gives what the split lines give."""
+    from lint_env.model import Kind, Span
+    from lint_env.sources.text import split_lines
+
+    rows = split_lines(text)
+    doc = import_scan._ScannedDocument(path=Path("m.py"), kind=Kind.PYTHON, text=text)
+    doc.lines = None
+    for n in asked:
+        want = rows[n] if 0 <= n < len(rows) else ""
+        assert doc.line_text(Span(n, 0, n, 0)) == want, n

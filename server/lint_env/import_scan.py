@@ -13,9 +13,11 @@ opened). A cache that cannot be opened or written is not an error: the scan runs
 without it.
 
 Uncached files are parsed in a process pool when there are many of them
-(``POOL_THRESHOLD``) and more than one CPU: the workers read and parse chunks of files
-while this process reads and hashes the rest; if the pool cannot start or breaks, the
-files are parsed in this process.
+(``POOL_THRESHOLD``) and more than one CPU: this process reads, hashes and decodes
+the files and sends the texts it has decoded so far to the workers chunk by chunk,
+which parse them while it reads on; done reading, it parses the chunks no worker has
+started yet, from the back (it counts as one of the processes: two CPUs, one worker).
+If the pool cannot start or breaks, the files are parsed in this process.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 from .model import Dependency, Document, Import, Include, Kind, Problem, Span
 from .paths import cache_dir as default_cache_dir  # one cache folder for lint-env
 from .sources import detect_kind, parse_text, read_document
-from .sources.imports import PARSER_VERSION
+from .sources.imports import PARSER_VERSION, forget_parsed_statements
 from .sources.text import MAX_BYTES, looks_binary
 
 POOL_THRESHOLD = 200  # uncached files before a process pool pays for its start-up
@@ -178,7 +180,14 @@ class _ScannedDocument(Document):
         d["_asked"] = asked = d.get("_asked", 0) + 1
         if asked > _LINES_AFTER:  # asked often: split once (a search per call is O(n))
             return super().line_text(span)
-        return _nth_line(self.text, span.line)
+        # Rules ask for lines in order (imports are sorted): go on from the last one
+        # (kept with the text it was found in).
+        text, at = d.get("_at", (None, (0, 0)))
+        if text is not self.text:
+            at = (0, 0)
+        row, at = _nth_line(self.text, span.line, at)
+        d["_at"] = (self.text, at)
+        return row
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Document):
@@ -193,17 +202,20 @@ class _ScannedDocument(Document):
 _LINES_AFTER = 16  # line_text calls answered by a search before the lines are split
 
 
-def _nth_line(text: str, n: int) -> str:
-    """Line ``n`` of a text without "\\r" ("" past the end), as ``split_lines`` has it."""
+def _nth_line(text: str, n: int, at: tuple[int, int] = (0, 0)) -> tuple[str, tuple[int, int]]:
+    """Line ``n`` of a text without "\\r" ("" past the end), as ``split_lines`` has it,
+    and where it starts (line, offset): the ``at`` to pass next time. The search starts
+    from ``at`` (a line and its start offset) when that line is not after ``n``."""
     if n < 0:
-        return ""
-    start = 0
-    for _ in range(n):
-        start = text.find("\n", start) + 1
+        return "", at
+    line, start = at if at[0] <= n else (0, 0)
+    find = text.find
+    for _ in range(n - line):
+        start = find("\n", start) + 1
         if start == 0:
-            return ""
-    end = text.find("\n", start)
-    return text[start:] if end == -1 else text[start:end]
+            return "", (0, 0)
+    end = find("\n", start)
+    return (text[start:] if end == -1 else text[start:end]), (n, start)
 
 
 # --- the cache ------------------------------------------------------------------------
@@ -261,21 +273,18 @@ class _Cache:
 # --- parsing ---------------------------------------------------------------------------
 
 
-def _parse_file(item: tuple[str, str]) -> tuple[bytes, bytes] | None:
-    """Worker: read and parse one file; its cache key and packed imports (None when
-    it cannot be read)."""
-    path, kind_value = item
-    kind = Kind(kind_value)
-    try:
-        data = Path(path).read_bytes()
-        return cache_key(data, kind), _pack(read_document(Path(path), kind, data))
-    except Exception:  # a worker must never take the pool down
-        return None
-
-
-def _parse_files(items: list[tuple[str, str]]) -> list[tuple[bytes, bytes] | None]:
-    """Worker: one chunk of files (only compact rows go back: key and packed imports)."""
-    return [_parse_file(item) for item in items]
+def _parse_texts(items: list[tuple[str, str, str]]) -> list[bytes | None]:
+    """Worker: one chunk of (path, kind, decoded text) the parent read and hashed; the
+    packed imports of each, as the parent would pack them (None where parsing failed).
+    The worker parses exactly the bytes the parent hashed, without reading, decoding or
+    hashing them again."""
+    out: list[bytes | None] = []
+    for path, kind_value, text in items:
+        try:
+            out.append(_pack(parse_text(Path(path), text, Kind(kind_value))))
+        except Exception:  # a worker must never take the pool down
+            out.append(None)
+    return out
 
 
 def _start_pool(workers: int):
@@ -294,7 +303,7 @@ def _start_pool(workers: int):
 
 class _Pool:
     """Uncached files go to worker processes chunk by chunk while this process reads and
-    hashes the rest (the workers read the files themselves). The pool starts once the
+    hashes the rest (the workers get the decoded texts). The pool starts once the
     files missed so far say that the whole scan will miss enough to pay for it."""
 
     def __init__(self, total: int, workers: int | None) -> None:
@@ -313,15 +322,15 @@ class _Pool:
             n = _workers(expected, self.workers)
             if n <= 1:
                 return
-            self.pool = _start_pool(n)
+            self.pool = _start_pool(n - 1)  # this process is one of the n
             if self.pool is None:
                 self.failed = True
                 return
         while self.sent < len(missing) and (final or len(missing) - self.sent >= _CHUNK):
             part = missing[self.sent : self.sent + _CHUNK]
-            todo = [(str(p), k.value) for p, k, _, _ in part]
+            todo = [(str(p), k.value, doc.text) for p, k, _, doc in part]
             try:
-                future = self.pool.submit(_parse_files, todo)
+                future = self.pool.submit(_parse_texts, todo)
             except Exception:  # a broken pool: the rest is parsed here
                 self.failed = True
                 return
@@ -333,7 +342,18 @@ class _Pool:
         self.feed(missing, self.total, final=True)
         out: list = [None] * len(missing)
         try:
+            # This process helps: it takes the chunks no worker has started yet, from
+            # the back, while the workers go on from the front.
+            for first, count, future in reversed(self.futures):
+                if not future.cancel():  # type: ignore[attr-defined]
+                    break
+                out[first : first + count] = [
+                    _pack(parse_text(path, doc.text, kind))
+                    for path, kind, _, doc in missing[first : first + count]
+                ]
             for first, count, future in self.futures:
+                if future.cancelled():  # type: ignore[attr-defined]
+                    continue  # parsed here
                 try:
                     got = future.result()  # type: ignore[attr-defined]
                 except Exception:  # a worker died: these files are parsed here
@@ -358,7 +378,7 @@ def scan(
 ) -> dict[Path, Document]:
     """Documents for ``paths`` (.py, .pyi, .ipynb; other files are read uncached), equal
     to ``read_document(path)`` for each. ``workers``: processes to use for uncached
-    files (default: automatic; 1 = none)."""
+    files, this one included (default: automatic; 1 = no worker process)."""
     cache = _Cache(cache_dir if cache_dir is not None else default_cache_dir())
     try:
         return _scan(paths, cache, workers)
@@ -403,13 +423,14 @@ def _scan(paths: Sequence[Path], cache: _Cache, workers: int | None) -> dict[Pat
         results = pool.results(missing)
         new_rows = []
         for (path, kind, key, doc), result in zip(missing, results, strict=True):
-            if result is not None and result[0] == key:
-                blob = result[1]
-            else:  # parsed here: serial run, or the file changed under the worker
-                blob = _pack(parse_text(path, doc.text, kind))
+            # parsed here where no worker did: a serial run, or a worker failed
+            if not isinstance(result, bytes):
+                result = _pack(parse_text(path, doc.text, kind))
+            blob = result
             _unpack_into(blob, doc)
             new_rows.append((key, blob))
         cache.put_many(new_rows)
+        forget_parsed_statements()  # what this process parsed: peak memory, not speed
     return docs
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..lazy_re import LazyPattern
@@ -373,25 +373,31 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _uses(imp: Import, line: str, prefix: str) -> bool:
+def _uses(imp: Import, line: str | Callable[[], str], prefix: str) -> bool:
     """Does this import use ``prefix`` (dotted)? `from tensorflow import keras` counts as
-    tensorflow.keras."""
+    tensorflow.keras. ``line``: the import's line, or what gives it (read only for a
+    ``from`` of the prefix's parent)."""
     if imp.module == prefix or imp.module.startswith(prefix + "."):
         return True
     head, _, last = prefix.rpartition(".")
     if head and imp.module == head:
         import re
 
-        return re.search(rf"\bimport\b.*\b{re.escape(last)}\b", line) is not None
+        text = line if isinstance(line, str) else line()
+        return re.search(rf"\bimport\b.*\b{re.escape(last)}\b", text) is not None
     return False
+
+
+def _line_of(doc, imp: Import) -> Callable[[], str]:
+    return lambda: doc.line_text(imp.span)
 
 
 def mix(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
     if not _when(ctx, p.get("when")):
         return
-    a_imps = [i for i in _live(ctx) if _uses(i, ctx.doc.line_text(i.span), p["a"])]
-    b_imps = [i for i in _live(ctx) if _uses(i, ctx.doc.line_text(i.span), p["b"])]
+    a_imps = [i for i in _live(ctx) if _uses(i, _line_of(ctx.doc, i), p["a"])]
+    b_imps = [i for i in _live(ctx) if _uses(i, _line_of(ctx.doc, i), p["b"])]
     # `import tensorflow.keras` also "uses" tensorflow; a and b are told apart by the longer one
     if p["a"].startswith(p["b"] + "."):
         b_imps = [i for i in b_imps if i not in a_imps]
@@ -418,7 +424,7 @@ def forbidden_import(rule: Rule, ctx: Context) -> Iterator[Finding]:
         yield from _project_fact(rule, ctx)
         return
     for imp in _live(ctx):
-        line = ctx.doc.line_text(imp.span)
+        line = _line_of(ctx.doc, imp)
         for prefix in p["modules"]:
             if _uses(imp, line, prefix):
                 yield ctx.finding(rule, imp.span, module=prefix)
@@ -442,7 +448,7 @@ def _fact_places(rule: Rule, ctx: Context) -> list:
                     continue
                 if imp.top in model.first_party or _optional(doc, imp, in_package):
                     continue  # Theano's own repository imports itself
-                line = doc.line_text(imp.span)
+                line = _line_of(doc, imp)
                 prefix = next((m for m in rule.params["modules"] if _uses(imp, line, m)), None)
                 if prefix is not None:
                     places.append(Place(doc.path, imp.span, prefix))

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..lazy_re import LazyPattern
 from ..model import Document, Import, Kind, Problem, Span
+from .import_lexer import header_matches, multiline_strings
 from .text import detect_newline, offset_table, split_lines
 
 # Bump when the output of this module changes for some input (the import-scan cache
@@ -60,17 +61,14 @@ class _Text:
         self.text = text
         self.lines = lines
         self.cell = cell
-        self._starts: list[int] | None = None
 
-    @property
+    @functools.cached_property  # an attribute once computed (read per import)
     def starts(self) -> list[int]:
-        if self._starts is None:
-            if "\r" in self.text:
-                self._starts = offset_table(self.text)
-            else:  # every line ends with one "\n": sums of lengths, at C speed
-                lengths = map((1).__add__, map(len, self.lines[:-1]))
-                self._starts = list(itertools.accumulate(lengths, initial=0))
-        return self._starts
+        if "\r" in self.text:
+            return offset_table(self.text)
+        # every line ends with one "\n": sums of lengths, at C speed
+        lengths = map((1).__add__, map(len, self.lines[:-1]))
+        return list(itertools.accumulate(lengths, initial=0))
 
     def char_col(self, line: int, byte_col: int) -> int:
         if not 0 <= line < len(self.lines):
@@ -361,17 +359,6 @@ _BARE_CR_RX = LazyPattern(r"\r(?!\n)", 0, globals(), "_BARE_CR_RX")
 # tries every position); the first line is matched on its own.
 _CANDIDATE_RX = re.compile(r"\n[ \t\f]*(?:import|from)\b")
 _CANDIDATE0_RX = re.compile(r"[ \t\f]*(?:import|from)\b")
-# String literals and comments, each one match (so that quotes in comments and "#" in
-# strings are not mistaken); an unterminated string runs to the end of its line (or, for
-# triple quotes, of the text).
-_TOKEN_RX = re.compile(
-    r'"""[^"\\]*(?:(?:\\.?|"(?!""))[^"\\]*)*(?:"""|\Z)'
-    r"|'''[^'\\]*(?:(?:\\.?|'(?!''))[^'\\]*)*(?:'''|\Z)"
-    r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)?[^"\\\r\n]*)*"?'
-    r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)?[^'\\\r\n]*)*'?"
-    r"|#[^\r\n]*",
-    re.S,
-)
 _TRY_RX = LazyPattern(r"try[ \t]*:", 0, globals(), "_TRY_RX")
 _TC_RX = LazyPattern(
     r"(?:el)?if[ \t]+(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)?TYPE_CHECKING[ \t]*:", 0, globals(), "_TC_RX"
@@ -388,6 +375,11 @@ def _parse_statement(stmt: str) -> ast.Module | None:
             return ast.parse(stmt)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def forget_parsed_statements() -> None:
+    """Drop the statement trees kept for reuse (a big scan leaves thousands)."""
+    _parse_statement.cache_clear()
 
 
 def _fast_eligible(text: str) -> bool:
@@ -417,18 +409,6 @@ def _has_one_liner(text: str) -> bool:
     return False
 
 
-def _multiline_strings(text: str, end: int) -> list[tuple[int, int]]:
-    """(start, end) offsets of the string literals before ``end`` that span lines."""
-    spans = []
-    for m in _TOKEN_RX.finditer(text):  # not bounded by ``end``: a string may run past it
-        if m.start() >= end:
-            break
-        token = m.group()
-        if "\n" in token or "\r" in token:
-            spans.append(m.span())
-    return spans
-
-
 def _indent(row: str) -> int:
     return len(row) - len(row.lstrip(" \t\f"))
 
@@ -443,7 +423,7 @@ def _fast_imports(src: _Text) -> list[Import] | None:
         dynamic = [m.start() for m in _DYNAMIC_RX.finditer(text)]
     if not candidates and not dynamic:
         return []
-    strings = _multiline_strings(text, len(text) if dynamic else candidates[-1])
+    strings = multiline_strings(text, len(text) if dynamic else candidates[-1])
     string_starts = [a for a, _ in strings]
     starts = src.starts
     lines = src.lines
@@ -496,9 +476,11 @@ def _fast_imports(src: _Text) -> list[Import] | None:
             if headers is None:
                 # The except clauses of a try may lie after the last candidate: know
                 # every string of the file before reading headers.
-                strings[:] = _multiline_strings(text, len(text))
+                # (the spans so far end where tokenizing can go on)
+                more_from = strings[-1][1] if strings else 0
+                strings.extend(multiline_strings(text, len(text), more_from))
                 string_starts[:] = [a for a, _ in strings]
-                headers = _Headers(text, in_string)
+                headers = _Headers(text, strings)
             guarded, tc = headers.context(line, indent)
         _Walker(src, out, line, indent, None).walk(tree.body, guarded, tc)
     if by_ast:
@@ -554,7 +536,6 @@ def _top_level_starts(
 
 
 _KEYWORDS = r"(try|if|elif|else|except|finally|def|class|with|for|while|async|match|case)\b"
-_HEADER_RX = LazyPattern(r"\n([ \t\f]*)" + _KEYWORDS, 0, globals(), "_HEADER_RX")
 _HEADER0_RX = LazyPattern(r"([ \t\f]*)" + _KEYWORDS, 0, globals(), "_HEADER0_RX")
 
 
@@ -563,13 +544,11 @@ class _Headers:
     blocks around a statement: the nearest one above with less indentation encloses it.
     (In valid code any other line with less indentation would have closed the block.)"""
 
-    def __init__(self, text: str, in_string: Callable[[int], bool]) -> None:
+    def __init__(self, text: str, strings: list[tuple[int, int]]) -> None:
         self.text = text
-        self.in_string = in_string
         found = [
             (m.start(1), m.end(1) - m.start(1), m.group(2), m.end())
-            for m in _HEADER_RX.finditer(text)
-            if not in_string(m.start(1))
+            for m in header_matches(text, strings)
         ]
         first = _HEADER0_RX.match(text)
         if first is not None:
