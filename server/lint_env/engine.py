@@ -762,12 +762,17 @@ class Engine:
             }
         else:
             own = [d for d in doc.dependencies if not d.constraint_only and applies(d.marker)]
-        env = [d for d in own if d.group != "build"]
-        origin: dict[int, Path] = {id(d): doc.path for d in doc.dependencies}
+        # what the rules see as ``env`` and ``own`` is one list when they hold the same
+        # dependencies (Context.find then indexes it once)
+        env = (
+            own if all(d.group != "build" for d in own) else [d for d in own if d.group != "build"]
+        )
+        origin: dict[int, Path] = dict.fromkeys(map(id, doc.dependencies), doc.path)
         constraints: dict[str, list[str]] = {}
         for d in doc.dependencies:
             if d.constraint_only and applies(d.marker) and d.specifier:
                 constraints.setdefault(d.name, []).append(d.specifier)
+        included: list[Dependency] = []
         for dep, path, constraint in gathered:
             if not applies(dep.marker):
                 continue
@@ -776,7 +781,9 @@ class Engine:
                 if dep.specifier:
                     constraints.setdefault(dep.name, []).append(dep.specifier)
             else:
-                env.append(dep)
+                included.append(dep)
+        if included:
+            env = env + included
         project_env, theirs = self._project_env.of(project_docs, target)
         origin = {**theirs, **origin}  # the file's own and included dependencies first
         return Context(
