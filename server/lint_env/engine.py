@@ -23,6 +23,7 @@ from .project_env import ProjectEnv
 from .project_model import ProjectModel, ProjectView, build_model
 from .repeats import merge_repeats
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python, newer_pythons
+from .rule_memo import DependencyMemo
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, internal_problem, read_document
 from .suppress import is_suppressed
@@ -55,6 +56,7 @@ class Engine:
         # when the first overlay is set (a check of files on disk never needs it)
         self.reparser: Reparser | None = None
         self._project_env = ProjectEnv()  # the declarations code files are checked with
+        self._dep_memo = DependencyMemo()  # per-requirement findings kept across checks
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -501,6 +503,7 @@ class Engine:
         from .snapshot import reload_if_changed
 
         reload_if_changed()  # `lint-env update` ran while the editor's server was up
+        self._dep_memo.begin()
         self._deferred.pop(doc.path, None)
         try:
             pieces = self._check_document(doc)
@@ -564,6 +567,7 @@ class Engine:
             ) -> list[Finding]:
                 ctx = self._context(d, target, gathered, project_docs, declared)
                 ctx.project = view
+                ctx.memo = self._dep_memo
                 ctx.config_enabled = self._enabled_here(d, target.platform)
                 if lines is not None:  # a re-check only asks about these lines
                     ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]

@@ -41,6 +41,8 @@ class Context:
     named: dict[str, list[str]] | None = None
     # a lock: id(dependency) -> the extras without which the target does not install it
     only_with: dict[int, str] = field(default_factory=dict)
+    # per-requirement findings kept across checks (rule_memo.DependencyMemo; None: none)
+    memo: Any = None
     _index: dict[int, list] = field(default_factory=dict, repr=False, compare=False)
     _versions: dict[tuple, list | None] = field(default_factory=dict, repr=False, compare=False)
 
