@@ -572,9 +572,10 @@ class Engine:
                 if lines is not None:  # a re-check only asks about these lines
                     ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
                 if names is None:  # only the rules some name here can match run
-                    ctx.named = self._name_index().relevant(
-                        {x.name for x in ctx.own} | {x.name for x in ctx.env}
-                    )
+                    names_here = {x.name for x in ctx.own}
+                    if ctx.env is not ctx.own:
+                        names_here.update(x.name for x in ctx.env)
+                    ctx.named = self._name_index().relevant(names_here)
                 pip_ctx = _pip_section(ctx)
                 found: list[Finding] = []
                 for rule in self.rules:
