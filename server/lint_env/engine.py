@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import itertools
+import operator
 import os
 import re
 import stat
@@ -572,9 +573,9 @@ class Engine:
                 if lines is not None:  # a re-check only asks about these lines
                     ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
                 if names is None:  # only the rules some name here can match run
-                    names_here = {x.name for x in ctx.own}
+                    names_here = set(map(_NAME, ctx.own))
                     if ctx.env is not ctx.own:
-                        names_here.update(x.name for x in ctx.env)
+                        names_here.update(map(_NAME, ctx.env))
                     ctx.named = self._name_index().relevant(names_here)
                 pip_ctx = _pip_section(ctx)
                 found: list[Finding] = []
@@ -766,17 +767,20 @@ class Engine:
                 if (label := locked.only_with.get(id(p)))
             }
         else:
-            own = [d for d in doc.dependencies if not d.constraint_only and applies(d.marker)]
+            own = [
+                d
+                for d in doc.dependencies
+                if not d.constraint_only and (d.marker is None or applies(d.marker))
+            ]
         # what the rules see as ``env`` and ``own`` is one list when they hold the same
         # dependencies (Context.find then indexes it once)
-        env = (
-            own if all(d.group != "build" for d in own) else [d for d in own if d.group != "build"]
-        )
+        env = [d for d in own if d.group != "build"] if "build" in map(_GROUP, own) else own
         origin: dict[int, Path] = dict.fromkeys(map(id, doc.dependencies), doc.path)
         constraints: dict[str, list[str]] = {}
-        for d in doc.dependencies:
-            if d.constraint_only and applies(d.marker) and d.specifier:
-                constraints.setdefault(d.name, []).append(d.specifier)
+        if any(map(_CONSTRAINT_ONLY, doc.dependencies)):
+            for d in doc.dependencies:
+                if d.constraint_only and applies(d.marker) and d.specifier:
+                    constraints.setdefault(d.name, []).append(d.specifier)
         included: list[Dependency] = []
         for dep, path, constraint in gathered:
             if not applies(dep.marker):
@@ -914,6 +918,11 @@ class Engine:
                 result.append(found.path)
                 todo.append(found.path)
         return result
+
+
+_NAME = operator.attrgetter("name")
+_GROUP = operator.attrgetter("group")
+_CONSTRAINT_ONLY = operator.attrgetter("constraint_only")
 
 
 def _package_of(doc: Document, f: Finding) -> str:

@@ -203,10 +203,12 @@ def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
     from ..snapshot import snapshot_packages
 
     names = rule.params["packages"]
-    pool = snapshot_packages() if names == ["*"] else frozenset(names)
+    everything = names == ["*"]
+    pool = snapshot_packages() if everything else frozenset(names)
     exclude = frozenset(rule.params.get("exclude", ()))
     memo = ctx.memo
-    for dep in ctx.own:
+    # a rule for named packages: only the lines with one of them (named_rules.py)
+    for dep in ctx.own if everything else ctx.named_in(rule, ctx.own):
         if dep.name not in pool or dep.name in exclude or dep.url or dep.source != "pip":
             continue
         if memo is None:
