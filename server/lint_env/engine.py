@@ -58,6 +58,7 @@ class Engine:
         self.reparser: Reparser | None = None
         self._project_env = ProjectEnv()  # the declarations code files are checked with
         self._dep_memo = DependencyMemo()  # per-requirement findings kept across checks
+        self._made_targets: dict[tuple, Target] = {}  # _targets: the same object each check
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -191,7 +192,15 @@ class Engine:
         newer: tuple[str, ...] = ()
         if note == LOWEST_REQUIRES_PYTHON and source is not None and source.python:
             newer = newer_pythons(source.python[0], py)
-        return [Target(platform, py, note, newer) for platform in self._platforms_for(doc)]
+        made = self._made_targets
+        out = []
+        for platform in self._platforms_for(doc):
+            key = (platform, py, note, newer)
+            target = made.get(key)
+            if target is None:  # one object per target: caches keyed by it hit by identity
+                target = made[key] = Target(platform, py, note, newer)
+            out.append(target)
+        return out
 
     def _python_source(self, doc: Document) -> tuple[str | None, str | None, Document | None]:
         """:meth:`_python_for`, and the document that declares that Python (None when
