@@ -43,15 +43,16 @@ def edits(lines: list[str], count: int):
 def one_round(project: Project, path: Path, uri: str, lines: list[str], count: int) -> list[float]:
     engine = project.engine
     out = []
+    made = None  # the last result's diagnostics, re-used as the server does
     for seq, text in enumerate(edits(lines, count)):
         t0 = time.thread_time()
         project.set_overlay(path, text)
         findings = list(engine.check_file(path, verify=False))
         rows = {None: lines_of(text)}
-        build_result(
+        made = build_result(
             uri, [uri], False, seq, seq, findings, rows, "utf-16",
-            lambda code: None, lambda p, c: uri, lambda p, c, rows=rows: rows[None],
-        )  # fmt: skip
+            lambda code: None, lambda p, c: uri, lambda p, c, rows=rows: rows[None], made,
+        ).made  # fmt: skip
         out.append((time.thread_time() - t0) * 1000)
     return out
 

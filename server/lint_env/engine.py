@@ -59,6 +59,9 @@ class Engine:
         self._project_env = ProjectEnv()  # the declarations code files are checked with
         self._dep_memo = DependencyMemo()  # per-requirement findings kept across checks
         self._made_targets: dict[tuple, Target] = {}  # _targets: the same object each check
+        # the document the last check_file checked (checked_document of its path, without
+        # resolving the path again)
+        self.last_checked: Document | None = None
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -501,7 +504,8 @@ class Engine:
 
     def check_file(self, path: Path, *, verify: bool = True) -> list[Finding]:
         self._new_run()
-        return self.check_document(self.document(path), verify=verify)
+        doc = self.last_checked = self.document(path)
+        return self.check_document(doc, verify=verify)
 
     def check_document(self, doc: Document, *, verify: bool = True) -> list[Finding]:
         """The document's findings. An unexpected error while checking one document
