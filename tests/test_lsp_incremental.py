@@ -117,14 +117,25 @@ PYTHONS = [">=3.8", ">=3.8,<3.10", ">=3.9"]  # the same lowest Python, other new
 CONS = ["", "scipy<1.5\n", "pandas>=1.3\nnumpy<1.20\n"]
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_kept_wheel_findings_are_a_fresh_checks(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "edit_included"),
+    [
+        *((seed, False) for seed in range(6)),
+        # main had this too (3390d88): after the -r file's overlay changed, the
+        # long-lived engine offers the WH001 fix "Change to pandas>=1.4.0" on the first
+        # line, a fresh engine none (both find the same findings)
+        pytest.param(1, True, marks=pytest.mark.xfail(strict=True, reason="see comment")),
+    ],
+)
+def test_kept_wheel_findings_are_a_fresh_checks(
+    tmp_path: Path, seed: int, edit_included: bool
+) -> None:
     """The wheel rule's findings are kept per requirement across checks (rule_memo.py):
     after edits of the file, of the -c file's constraints and of the project's
     requires-python (the target's newer Pythons), every check equals a fresh one, and
-    kept findings were used. (The -r file is not edited: a change of an included file's
-    overlay can leave the verified fixes of the long-lived engine unlike a fresh one's,
-    with or without kept findings; reported, not fixed here.)"""
+    kept findings were used. (The -r file is edited only in the xfail case: a change of
+    an included file's overlay can leave the verified fixes of the long-lived engine
+    unlike a fresh one's, with or without kept findings; reported, not fixed here.)"""
     rng = random.Random(seed)
     path = (tmp_path / "requirements.txt").resolve()
     texts = {
@@ -142,6 +153,8 @@ def test_kept_wheel_findings_are_a_fresh_checks(tmp_path: Path, seed: int) -> No
         what = rng.randrange(6)
         if what == 0:
             texts[tmp_path / "cons.txt"] = rng.choice(CONS)
+        elif what == 1 and edit_included:
+            texts[tmp_path / "base.txt"] = rng.choice(["h5py==3.1.0\n", "", "pandas==1.2.0\n"])
         elif what in (1, 2):
             spec = rng.choice(PYTHONS)
             texts[tmp_path / "pyproject.toml"] = (
