@@ -344,6 +344,44 @@ def test_related_information_and_notebook_cells_in_results():
     assert result.diagnostics["cell-2"][0].range.start.character == 7
 
 
+def test_results_reuse_the_diagnostics_of_unchanged_findings():
+    """A result built with the unit's last ``made`` re-uses the diagnostic objects of
+    findings whose fields and lines are unchanged, and makes new ones for the others:
+    the diagnostics equal those built afresh."""
+    from lint_env.lsp.state import build_result
+
+    req = Path("/p/requirements.txt")
+    uri = "file:///p/requirements.txt"
+
+    def finding(line: int, message: str, end: int = 8) -> Finding:
+        return Finding(req, Span(line, 0, line, end), "XX001", "x", Severity.WARNING, message)
+
+    def build(findings, rows, encoding="utf-16", previous=None):
+        return build_result(
+            uri, [uri], False, 1, 1, findings, {None: rows}, encoding,
+            lambda code: None, lambda path, cell: None, lambda path, cell: [], previous,
+        )  # fmt: skip
+
+    rows = ["numpy==1", "scipy==1", "pandas==1"]
+    first = build([finding(0, "a"), finding(1, "b"), finding(2, "c")], rows)
+    # line 1 now starts with a character of two UTF-16 units: its range is not the same
+    rows2 = ["numpy==1", "\U0001f600scipy==1", "pandas==1"]
+    findings2 = [finding(0, "a"), finding(1, "b"), finding(2, "c2"), finding(5, "d")]
+    second = build(findings2, rows2, previous=first.made)
+    fresh = build(findings2, rows2)
+    old, new = first.diagnostics[uri], second.diagnostics[uri]
+    assert new == fresh.diagnostics[uri]
+    assert new[0] is old[0]  # same finding, same line
+    assert new[1] is not old[1] and new[1].range.end.character == 9  # its line changed
+    assert new[2] is not old[2]  # another message
+    assert new[3].range.start.line == 2  # past the end: clamped to the last line
+    assert [f for _, f in second.pairs[uri]] == findings2
+    # another position encoding: nothing is re-used
+    third = build(findings2, rows2, encoding="utf-8", previous=second.made)
+    assert all(a is not b for a, b in zip(third.diagnostics[uri], new, strict=True))
+    assert third.diagnostics[uri] == build(findings2, rows2, encoding="utf-8").diagnostics[uri]
+
+
 def test_notification_futures_do_not_pile_up():
     """pygls 2.1.1 keeps one future per notification handled by a generator handler
     (initialized, didOpen, didChange ...); the server's protocol drops finished ones."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import itertools
+import operator
 import os
 import re
 import stat
@@ -23,6 +24,7 @@ from .project_env import ProjectEnv
 from .project_model import ProjectModel, ProjectView, build_model
 from .repeats import merge_repeats
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python, newer_pythons
+from .rule_memo import DependencyMemo
 from .ruleset import RuleSet, load_ruleset
 from .sources import detect_kind, internal_problem, read_document
 from .suppress import is_suppressed
@@ -55,6 +57,11 @@ class Engine:
         # when the first overlay is set (a check of files on disk never needs it)
         self.reparser: Reparser | None = None
         self._project_env = ProjectEnv()  # the declarations code files are checked with
+        self._dep_memo = DependencyMemo()  # per-requirement findings kept across checks
+        self._made_targets: dict[tuple, Target] = {}  # _targets: the same object each check
+        # the document the last check_file checked (checked_document of its path, without
+        # resolving the path again)
+        self.last_checked: Document | None = None
         self._new_run()
 
     # --- documents -------------------------------------------------------------------
@@ -188,7 +195,15 @@ class Engine:
         newer: tuple[str, ...] = ()
         if note == LOWEST_REQUIRES_PYTHON and source is not None and source.python:
             newer = newer_pythons(source.python[0], py)
-        return [Target(platform, py, note, newer) for platform in self._platforms_for(doc)]
+        made = self._made_targets
+        out = []
+        for platform in self._platforms_for(doc):
+            key = (platform, py, note, newer)
+            target = made.get(key)
+            if target is None:  # one object per target: caches keyed by it hit by identity
+                target = made[key] = Target(platform, py, note, newer)
+            out.append(target)
+        return out
 
     def _python_source(self, doc: Document) -> tuple[str | None, str | None, Document | None]:
         """:meth:`_python_for`, and the document that declares that Python (None when
@@ -489,7 +504,8 @@ class Engine:
 
     def check_file(self, path: Path, *, verify: bool = True) -> list[Finding]:
         self._new_run()
-        return self.check_document(self.document(path), verify=verify)
+        doc = self.last_checked = self.document(path)
+        return self.check_document(doc, verify=verify)
 
     def check_document(self, doc: Document, *, verify: bool = True) -> list[Finding]:
         """The document's findings. An unexpected error while checking one document
@@ -501,6 +517,7 @@ class Engine:
         from .snapshot import reload_if_changed
 
         reload_if_changed()  # `lint-env update` ran while the editor's server was up
+        self._dep_memo.begin()
         self._deferred.pop(doc.path, None)
         try:
             pieces = self._check_document(doc)
@@ -564,13 +581,15 @@ class Engine:
             ) -> list[Finding]:
                 ctx = self._context(d, target, gathered, project_docs, declared)
                 ctx.project = view
+                ctx.memo = self._dep_memo
                 ctx.config_enabled = self._enabled_here(d, target.platform)
                 if lines is not None:  # a re-check only asks about these lines
                     ctx.own = [x for x in ctx.own if lines[0] <= x.span.line <= lines[1]]
                 if names is None:  # only the rules some name here can match run
-                    ctx.named = self._name_index().relevant(
-                        {x.name for x in ctx.own} | {x.name for x in ctx.env}
-                    )
+                    names_here = set(map(_NAME, ctx.own))
+                    if ctx.env is not ctx.own:
+                        names_here.update(map(_NAME, ctx.env))
+                    ctx.named = self._name_index().relevant(names_here)
                 pip_ctx = _pip_section(ctx)
                 found: list[Finding] = []
                 for rule in self.rules:
@@ -761,13 +780,21 @@ class Engine:
                 if (label := locked.only_with.get(id(p)))
             }
         else:
-            own = [d for d in doc.dependencies if not d.constraint_only and applies(d.marker)]
-        env = [d for d in own if d.group != "build"]
-        origin: dict[int, Path] = {id(d): doc.path for d in doc.dependencies}
+            own = [
+                d
+                for d in doc.dependencies
+                if not d.constraint_only and (d.marker is None or applies(d.marker))
+            ]
+        # what the rules see as ``env`` and ``own`` is one list when they hold the same
+        # dependencies (Context.find then indexes it once)
+        env = [d for d in own if d.group != "build"] if "build" in map(_GROUP, own) else own
+        origin: dict[int, Path] = dict.fromkeys(map(id, doc.dependencies), doc.path)
         constraints: dict[str, list[str]] = {}
-        for d in doc.dependencies:
-            if d.constraint_only and applies(d.marker) and d.specifier:
-                constraints.setdefault(d.name, []).append(d.specifier)
+        if any(map(_CONSTRAINT_ONLY, doc.dependencies)):
+            for d in doc.dependencies:
+                if d.constraint_only and applies(d.marker) and d.specifier:
+                    constraints.setdefault(d.name, []).append(d.specifier)
+        included: list[Dependency] = []
         for dep, path, constraint in gathered:
             if not applies(dep.marker):
                 continue
@@ -776,7 +803,9 @@ class Engine:
                 if dep.specifier:
                     constraints.setdefault(dep.name, []).append(dep.specifier)
             else:
-                env.append(dep)
+                included.append(dep)
+        if included:
+            env = env + included
         project_env, theirs = self._project_env.of(project_docs, target)
         origin = {**theirs, **origin}  # the file's own and included dependencies first
         return Context(
@@ -902,6 +931,11 @@ class Engine:
                 result.append(found.path)
                 todo.append(found.path)
         return result
+
+
+_NAME = operator.attrgetter("name")
+_GROUP = operator.attrgetter("group")
+_CONSTRAINT_ONLY = operator.attrgetter("constraint_only")
 
 
 def _package_of(doc: Document, f: Finding) -> str:

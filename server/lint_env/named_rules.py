@@ -22,6 +22,7 @@ NAMED_KINDS = frozenset(
 )
 _KEYS = ("packages", "a", "b", "package", "needs")
 _MEMO_LIMIT = 200_000
+_SETS_LIMIT = 8
 
 
 def _patterns(rule) -> list[str]:
@@ -60,6 +61,9 @@ class NameIndex:
                 else:
                     self._exact.setdefault(form, set()).add(rule.code)
         self._memo: dict[str, tuple[str, ...]] = {}
+        # the last few answers of relevant(), per set of names (an editor's keystrokes
+        # mostly leave a file's set of names as it was)
+        self._sets: dict[frozenset[str], dict[str, list[str]]] = {}
 
     def codes(self, name: str) -> tuple[str, ...]:
         """The codes of the (not ``always``) named rules whose patterns match ``name``."""
@@ -75,7 +79,18 @@ class NameIndex:
 
     def relevant(self, names: Iterable[str]) -> dict[str, list[str]]:
         """Rule code -> the names among ``names`` it can match (rules without any are
-        absent; ``always`` rules are not listed)."""
+        absent; ``always`` rules are not listed). Callers must not change the answer:
+        it is kept per set of names."""
+        key = frozenset(names)
+        got = self._sets.get(key)
+        if got is None:
+            got = self._relevant(key)
+            if len(self._sets) >= _SETS_LIMIT:
+                self._sets.clear()
+            self._sets[key] = got
+        return got
+
+    def _relevant(self, names: Iterable[str]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         codes = self.codes
         for name in names:

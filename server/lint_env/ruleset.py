@@ -231,7 +231,14 @@ class RuleSet:
         return self.rules.get(code.upper())
 
     def __iter__(self) -> Iterator[Rule]:
-        return iter(sorted(self.rules.values(), key=lambda r: r.code))
+        # sorted once (every check iterates the rules); made again if ``rules`` is
+        # replaced or grows or shrinks
+        stamp = (id(self.rules), len(self.rules))
+        cached = getattr(self, "_sorted", None)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, tuple(sorted(self.rules.values(), key=lambda r: r.code)))
+            self._sorted = cached
+        return iter(cached[1])
 
     def __len__(self) -> int:
         return len(self.rules)

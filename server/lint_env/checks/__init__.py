@@ -41,7 +41,9 @@ class Context:
     named: dict[str, list[str]] | None = None
     # a lock: id(dependency) -> the extras without which the target does not install it
     only_with: dict[int, str] = field(default_factory=dict)
-    _index: dict[int, tuple] = field(default_factory=dict, repr=False, compare=False)
+    # per-requirement findings kept across checks (rule_memo.DependencyMemo; None: none)
+    memo: Any = None
+    _index: dict[int, list] = field(default_factory=dict, repr=False, compare=False)
     _versions: dict[tuple, list | None] = field(default_factory=dict, repr=False, compare=False)
 
     def find(self, names: Iterable[str], deps: list[Dependency] | None = None) -> list[Dependency]:
@@ -52,13 +54,22 @@ class Context:
         if index is None or index[0] is not pool:
             by_name: dict[str, list[Dependency]] = {}
             for d in pool:
-                by_name.setdefault(d.name, []).append(d)
-            index = (pool, by_name, {id(d): k for k, d in enumerate(pool)})
+                got = by_name.get(d.name)
+                if got is None:
+                    by_name[d.name] = [d]
+                else:
+                    got.append(d)
+            index = [pool, by_name, None]  # positions: made when first needed
             self._index[id(pool)] = index
-        _, by_name, order = index
-        wanted = set(names)
-        hits = [d for n in wanted for d in by_name.get(n, ())]
-        if len(wanted) > 1:
+        by_name = index[1]
+        lists = [got for n in set(names) if (got := by_name.get(n))]
+        if len(lists) == 1:
+            return list(lists[0])
+        hits = [d for got in lists for d in got]
+        if len(lists) > 1:
+            if index[2] is None:
+                index[2] = {id(d): k for k, d in enumerate(pool)}
+            order = index[2]
             hits.sort(key=lambda d: order[id(d)])
         return hits
 

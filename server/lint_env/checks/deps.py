@@ -200,76 +200,88 @@ def version(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 def wheel(rule: Rule, ctx: Context) -> Iterator[Finding]:
-    from ..import_map import optional_extension
     from ..snapshot import snapshot_packages
 
     names = rule.params["packages"]
     everything = names == ["*"]
-    pool = (snapshot_packages() if everything else set(names)) - set(rule.params.get("exclude", []))
-    for dep in ctx.own:
-        if dep.name not in pool or dep.url or dep.source != "pip":
+    pool = snapshot_packages() if everything else frozenset(names)
+    exclude = frozenset(rule.params.get("exclude", ()))
+    memo = ctx.memo
+    # a rule for named packages: only the lines with one of them (named_rules.py)
+    for dep in ctx.own if everything else ctx.named_in(rule, ctx.own):
+        if dep.name not in pool or dep.name in exclude or dep.url or dep.source != "pip":
             continue
-        versions = ctx.versions(dep)
-        if not versions:
-            continue
-        kinds = [file_kind(dep.name, v, ctx.target) for v in versions]
-        if "unknown" in kinds:
-            continue
-        if "wheel" in kinds and kinds[-1] != "sdist":
-            continue
-        if kinds[-1] == "sdist" and sdist_only_release(dep.name, versions[-1]):
-            continue  # built from source on every platform: nothing about this target
-        if kinds[-1] == "sdist" and optional_extension(dep.name):
-            continue  # the sdist installs without a compiler (pure-Python fallback)
-        first = first_with_wheel(dep.name, ctx.target)
-        last = last_with_wheel(dep.name, ctx.target)
-        newer, older = nearest_with_wheel(dep.name, ctx.target, versions)
-        built = kinds[-1] == "sdist"  # the pick is a source build (else nothing installs)
-        # an older release it allows has a wheel, but pip picks the newest: its sdist
-        allowed = next(
-            (v for v, k in zip(reversed(versions), reversed(kinds), strict=True) if k == "wheel"),
-            None,
-        )
-        extra: dict[str, str] = {}
-        if allowed is not None:
-            extra["spec"] = f"{ctx.values(dep)['spec']} (pip picks {versions[-1]})"
-        if "wheel" not in kinds and "sdist" not in kinds:
-            severity = rule.severity
-        else:
-            severity = Severity.WARNING if rule.severity is Severity.ERROR else rule.severity
-        # the hint never points backwards: the nearest newer release with a wheel; the
-        # newest older one only when no newer release has one
+        if memo is None:
+            yield from _wheel_of(rule, ctx, dep)
+        else:  # the same requirement on the same line: what the last check found
+            yield from memo.findings(rule, ctx, dep, lambda d=dep: list(_wheel_of(rule, ctx, d)))
+
+
+def _wheel_of(rule: Rule, ctx: Context, dep: Dependency) -> Iterator[Finding]:
+    """The wheel rule on one requirement (rule_memo.py: a function of what it keys on)."""
+    from ..import_map import optional_extension
+
+    versions = ctx.versions(dep)
+    if not versions:
+        return
+    kinds = [file_kind(dep.name, v, ctx.target) for v in versions]
+    if "unknown" in kinds:
+        return
+    if "wheel" in kinds and kinds[-1] != "sdist":
+        return
+    if kinds[-1] == "sdist" and sdist_only_release(dep.name, versions[-1]):
+        return  # built from source on every platform: nothing about this target
+    if kinds[-1] == "sdist" and optional_extension(dep.name):
+        return  # the sdist installs without a compiler (pure-Python fallback)
+    first = first_with_wheel(dep.name, ctx.target)
+    last = last_with_wheel(dep.name, ctx.target)
+    newer, older = nearest_with_wheel(dep.name, ctx.target, versions)
+    built = kinds[-1] == "sdist"  # the pick is a source build (else nothing installs)
+    # an older release it allows has a wheel, but pip picks the newest: its sdist
+    allowed = next(
+        (v for v, k in zip(reversed(versions), reversed(kinds), strict=True) if k == "wheel"),
+        None,
+    )
+    extra: dict[str, str] = {}
+    if allowed is not None:
+        extra["spec"] = f"{ctx.values(dep)['spec']} (pip picks {versions[-1]})"
+    if "wheel" not in kinds and "sdist" not in kinds:
+        severity = rule.severity
+    else:
+        severity = Severity.WARNING if rule.severity is Severity.ERROR else rule.severity
+    # the hint never points backwards: the nearest newer release with a wheel; the
+    # newest older one only when no newer release has one
+    new = ""
+    if newer is not None and _only_lower_bounds(dep.specifier):
+        new = f">={newer}"
+    elif newer is None and older is not None:
+        new = f"<={older}"
+    fixes: tuple[Fix, ...] = ()
+    later = _wheel_on_newer_python(ctx, dep)
+    if later is not None:
+        # only the oldest Pythons the project allows miss it: what users of the
+        # newer ones get is said, and nothing is rewritten for them
+        severity = Severity.WARNING if severity is Severity.ERROR else severity
         new = ""
-        if newer is not None and _only_lower_bounds(dep.specifier):
-            new = f">={newer}"
-        elif newer is None and older is not None:
-            new = f"<={older}"
-        fixes: tuple[Fix, ...] = ()
-        later = _wheel_on_newer_python(ctx, dep)
-        if later is not None:
-            # only the oldest Pythons the project allows miss it: what users of the
-            # newer ones get is said, and nothing is rewritten for them
-            severity = Severity.WARNING if severity is Severity.ERROR else severity
-            new = ""
-        if new:
-            fixes = (
-                set_specifier(ctx.doc, dep, new, f"Change to {ctx.written_name(dep)}{new}", False),
-            )
-        hint = _wheel_hint(ctx, dep, versions, newer, older, allowed)
-        if later is not None:
-            hint += f"; on Python {later[0]} pip picks {later[1]}, which has one"
-        yield ctx.finding(
-            rule,
-            dep.span,
-            dep,
-            fixes=fixes,
-            severity=severity,
-            first=str(first) if first else "none",
-            last=str(last) if last else "none",
-            version=_version_text(versions, dep),
-            hint=(_sdist_note(dep.name) if built else "") + hint,
-            **extra,
+    if new:
+        fixes = (
+            set_specifier(ctx.doc, dep, new, f"Change to {ctx.written_name(dep)}{new}", False),
         )
+    hint = _wheel_hint(ctx, dep, versions, newer, older, allowed)
+    if later is not None:
+        hint += f"; on Python {later[0]} pip picks {later[1]}, which has one"
+    yield ctx.finding(
+        rule,
+        dep.span,
+        dep,
+        fixes=fixes,
+        severity=severity,
+        first=str(first) if first else "none",
+        last=str(last) if last else "none",
+        version=_version_text(versions, dep),
+        hint=(_sdist_note(dep.name) if built else "") + hint,
+        **extra,
+    )
 
 
 def _sdist_note(name: str) -> str:

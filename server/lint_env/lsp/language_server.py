@@ -296,6 +296,7 @@ class LintEnvServer(LanguageServer):
             self._seq += 1
             seq = self._seq
             runtime = list(self.runtime)
+            made = unit.result.made if unit.result is not None else None
             loop = asyncio.get_running_loop()
             # Shielded: a cancelled check still lets the core take the overlays it carries.
             job = loop.run_in_executor(
@@ -313,6 +314,7 @@ class LintEnvServer(LanguageServer):
                     encoding,
                     runtime,
                     too_large,
+                    made,
                 ),
             )
             result = await asyncio.shield(job)
@@ -401,6 +403,7 @@ class LintEnvServer(LanguageServer):
         encoding: str,
         runtime: list[Any],
         too_large: int | None = None,
+        made: dict | None = None,
     ) -> Result | None:
         """Worker thread: give the core the current texts, check, convert."""
         project = self.project()
@@ -416,14 +419,14 @@ class LintEnvServer(LanguageServer):
             # every keystroke
             engine = project.engine
             findings = list(engine.check_file(path, verify=False))
-            doc = engine.checked_document(path)
+            doc = engine.last_checked  # engine.checked_document(path), not resolved again
             if doc is not None and any(f.fixes for f in findings):
                 verify = functools.partial(engine.verified_fixes, doc)
             if runtime:
                 findings += self._runtime_findings(project, path, runtime)
         result = build_result(
             unit_uri, uris, notebook, gen, seq, findings, lines, encoding,
-            self.rule_href, self._uri_of_path, self._lines_of_path,
+            self.rule_href, self._uri_of_path, self._lines_of_path, made,
         )  # fmt: skip
         result.verify = verify
         return result

@@ -27,6 +27,9 @@ class Result:
     # the findings with verified fixes, computed when a quick fix is asked for (the core's
     # worker thread); None once done (or when the fixes were verified already)
     verify: Callable[[], list[Finding] | None] | None = None
+    # the diagnostics by what each was made from (_made_key): the next result of the
+    # unit re-uses those of unchanged findings (most of them, on a keystroke)
+    made: dict[tuple, types.Diagnostic] = field(default_factory=dict)
 
     def settle(self) -> None:
         """Give every finding its verified fixes (worker thread; once)."""
@@ -93,10 +96,13 @@ def build_result(
     href_of,
     uri_of_path,
     lines_of_path,
+    previous: dict[tuple, types.Diagnostic] | None = None,
 ) -> Result:
-    """Convert findings to per-URI diagnostics (runs off the event loop)."""
+    """Convert findings to per-URI diagnostics (runs off the event loop). ``previous``:
+    the ``made`` of the unit's last result, whose diagnostics are re-used."""
     diagnostics: dict[str, list[types.Diagnostic]] = {u: [] for u in uris}
     pairs: dict[str, list[tuple[types.Diagnostic, Finding]]] = {u: [] for u in uris}
+    made: dict[tuple, types.Diagnostic] = {}
     for f in findings:
         cell = f.span.cell if notebook else None
         if notebook:
@@ -106,6 +112,15 @@ def build_result(
         else:
             uri = unit_uri
         rows = lines.get(cell, [])
+        key = None
+        if not f.related:  # related locations: other files' lines, not in the key
+            key = _made_key(uri, f, rows, encoding)
+            d = made.get(key) or (previous.get(key) if previous else None)
+            if d is not None:
+                made[key] = d
+                diagnostics[uri].append(d)
+                pairs[uri].append((d, f))
+                continue
         related = []
         for rel in f.related:
             rel_uri = uri_of_path(rel.path, rel.span.cell)
@@ -121,6 +136,33 @@ def build_result(
                 )
             )
         d = convert.diagnostic(f, rows, encoding, href_of(f.code), related)
+        if key is not None:
+            made[key] = d
         diagnostics[uri].append(d)
         pairs[uri].append((d, f))
-    return Result(gen, seq, findings, lines, diagnostics, pairs)
+    return Result(gen, seq, findings, lines, diagnostics, pairs, made=made)
+
+
+def _made_key(uri: str, f: Finding, rows: list[str], encoding: str | None) -> tuple:
+    """What convert.diagnostic makes a finding's diagnostic from (its fixes are not in
+    it; the rule's link is the code's): the finding's fields, the encoding, and the
+    lines its span's ends are clamped to and measured on."""
+    sp = f.span
+    return (
+        uri,
+        f.code,
+        f.name,
+        f.severity,
+        f.message,
+        sp,
+        encoding,
+        len(rows),
+        _row(rows, sp.line),
+        _row(rows, sp.end_line),
+    )
+
+
+def _row(rows: list[str], line: int) -> str | None:
+    if not rows or line < 0:
+        return None
+    return rows[line] if line < len(rows) else rows[-1]
