@@ -228,3 +228,20 @@ def test_undeclared_import_ignores_stdlib_local_and_mapped_names(tmp_path):
 def test_suppressed_import(tmp_path):
     files = {"requirements.txt": "numpy\n", "train.py": "import yaml  # lint-env: ignore[KI001]\n"}
     assert [f for f in check(tmp_path, files) if f.code == "KI001"] == []
+
+
+def test_a_line_an_included_file_repeats_at_the_same_place_is_still_this_file_s(tmp_path):
+    # The requirements line cache handed both files one Dependency object for
+    # `alpha<2` on line 1; the engine tells declarations apart by identity, so the
+    # main file's line counted as base.txt's and lost its fix (found by a randomized
+    # test of the language server: a fresh engine offered no fix, a long-lived one did).
+    from lint_env.model import Kind
+    from lint_env.sources import parse_text
+
+    a = parse_text(tmp_path / "requirements.txt", "alpha<2\n-r base.txt\n", Kind.REQUIREMENTS)
+    b = parse_text(tmp_path / "base.txt", "alpha<2\n", Kind.REQUIREMENTS)
+    assert a.dependencies[0] == b.dependencies[0] and a.dependencies[0] is not b.dependencies[0]
+    files = {"requirements.txt": "alpha<2\n-r base.txt\n", "base.txt": "alpha<2\n"}
+    found = [f for f in check(tmp_path, files) if f.code == "KV001"]
+    mine = [f for f in found if f.path.name == "requirements.txt"]
+    assert mine and mine[0].fixes, found  # this file's own line: its fix is offered

@@ -121,10 +121,10 @@ CONS = ["", "scipy<1.5\n", "pandas>=1.3\nnumpy<1.20\n"]
     ("seed", "edit_included"),
     [
         *((seed, False) for seed in range(6)),
-        # main had this too (3390d88): after the -r file's overlay changed, the
-        # long-lived engine offers the WH001 fix "Change to pandas>=1.4.0" on the first
-        # line, a fresh engine none (both find the same findings)
-        pytest.param(1, True, marks=pytest.mark.xfail(strict=True, reason="see comment")),
+        # the -r file edited too: seed 1 once found the fresh engine dropping the fix of
+        # `pandas==1.2.0` on line 1 because base.txt's line 1 was the same object
+        # (requirements.placed now gives each document its own dependencies)
+        *((seed, True) for seed in range(4)),
     ],
 )
 def test_kept_wheel_findings_are_a_fresh_checks(
@@ -133,9 +133,7 @@ def test_kept_wheel_findings_are_a_fresh_checks(
     """The wheel rule's findings are kept per requirement across checks (rule_memo.py):
     after edits of the file, of the -c file's constraints and of the project's
     requires-python (the target's newer Pythons), every check equals a fresh one, and
-    kept findings were used. (The -r file is edited only in the xfail case: a change of
-    an included file's overlay can leave the verified fixes of the long-lived engine
-    unlike a fresh one's, with or without kept findings; reported, not fixed here.)"""
+    kept findings were used; with ``edit_included`` the -r file changes too."""
     rng = random.Random(seed)
     path = (tmp_path / "requirements.txt").resolve()
     texts = {

@@ -164,7 +164,7 @@ def _requirements_moved(doc: Document, edit: _Edit, text: str) -> Document | Non
     requirements.py) unless a backslash joins it to the next: when neither the line
     before the edit nor a changed line (old or new) ends with one, and the edit is not
     on a first line with a BOM, the new lines are read and the rest is kept (moved)."""
-    from .sources.requirements import _CACHED_LINE, _COMMENT, _placed
+    from .sources.requirements import _CACHED_LINE, _COMMENT, placed
 
     a, b_old, delta = edit.a, edit.b_old, edit.delta
     rows = doc.lines
@@ -183,7 +183,7 @@ def _requirements_moved(doc: Document, edit: _Edit, text: str) -> Document | Non
             if cm:
                 row = row[: cm.start()]
         if row.strip():
-            found.append(_placed(row, a + k, 0))
+            found.append(placed(row, a + k, 0))
     for name in ("dependencies", "includes", "settings", "problems"):
         # each list is in the order of the logical lines, and none of those spans the
         # edit's first line: the items before it, on the changed lines, after them

@@ -573,8 +573,28 @@ def _one_line(s: str) -> LineResult:
 @lru_cache(maxsize=16384)
 def _placed(s: str, line: int, col: int) -> LineResult:
     """_one_line's result on ``line`` from column ``col``, cached too: unchanged lines of an
-    edited buffer keep their place. Shared: callers only read it."""
+    edited buffer keep their place. Shared: callers only read it (see :func:`placed`)."""
     return _shifted(_one_line(s), line, col)
+
+
+def placed(s: str, line: int, col: int) -> LineResult:
+    """:func:`_placed` with dependencies of this document's own: the engine tells
+    dependencies apart by identity (which file declared one, what a lock installs), and
+    the same line at the same place of two files (``pandas==1.2.0`` on line 1 of
+    requirements.txt and of the base.txt it includes) must not be one object."""
+    res = _placed(s, line, col)
+    if not res.dependencies:
+        return res
+    return LineResult(
+        [_own_copy(d) for d in res.dependencies], res.includes, res.settings, res.problems
+    )
+
+
+def _own_copy(dep: Dependency) -> Dependency:
+    """An equal, distinct Dependency (a shallow copy without __init__'s cost)."""
+    copy = object.__new__(Dependency)
+    copy.__dict__.update(dep.__dict__)
+    return copy
 
 
 def _move(span: Span, line: int, col: int) -> Span:
@@ -626,7 +646,7 @@ def parse_requirements(path: Path, text: str) -> Document:
             if not s.strip():
                 continue
             if where is not None and len(s) <= _CACHED_LINE:
-                res = _placed(s, *where)
+                res = placed(s, *where)
             else:
                 m = OffsetMap(pos, offs, (offs[0], offs[-1] + 1) if offs else (0, 0))
                 res = parse_requirement_line(s, m)
