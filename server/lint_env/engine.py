@@ -182,11 +182,6 @@ class Engine:
     def local_modules(self) -> frozenset[str]:
         return self.project_model().first_party
 
-    def _python_for(self, doc: Document) -> tuple[str | None, str | None]:
-        """The target Python for a document, and why (see resolve.declared_python)."""
-        py, note, _ = self._python_source(doc)
-        return py, note
-
     def _targets(self, doc: Document) -> list[Target]:
         """The targets a document is judged for: each platform with the document's
         Python, why, and (judged on the lowest Python of a range) the range's newer
@@ -206,8 +201,9 @@ class Engine:
         return out
 
     def _python_source(self, doc: Document) -> tuple[str | None, str | None, Document | None]:
-        """:meth:`_python_for`, and the document that declares that Python (None when
-        the configuration sets it, or nothing does)."""
+        """The target Python for a document, why (see resolve.declared_python), and the
+        document that declares that Python (None when the configuration sets it, or
+        nothing does)."""
         if self.config.python:
             return self.config.python, None, None
         # the project's declarations are read only when the file itself names no Python

@@ -198,6 +198,16 @@ def release(name: str, version: Version) -> Release | None:
     return _by_version(name).get(version)
 
 
+def pip_pick(name: str, versions: list[Version], target: Target) -> Version:
+    """The version pip picks among ``versions`` (ascending, not empty): the newest one
+    with a file for the target (a wheel that loads, or an sdist); releases the snapshot
+    does not know count as installable."""
+    for v in reversed(versions):
+        if file_kind(name, v, target) is not None:
+            return v
+    return versions[-1]
+
+
 @lru_cache(maxsize=65536)
 def file_kind(name: str, version: Version, target: Target) -> str | None:
     """installable() of a snapshot release, cached (the same questions come on every

@@ -234,8 +234,10 @@ def _evaluate_with_extras(target: Target, marker: str, extras: frozenset[str]) -
         UndefinedEnvironmentName,
     )
 
+    from .names import canonicalize_name
+
     def bind(m: re.Match[str]) -> str:
-        wanted = re.sub(r"[-_.]+", "-", m.group(3)).lower() in extras
+        wanted = canonicalize_name(m.group(3)) in extras
         return f"extra {m.group(1)} '{1 if wanted else 0}'"
 
     try:

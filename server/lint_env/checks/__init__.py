@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Dependency, Document, Finding, Fix, Related, Span, TextEdit
-from ..resolve import admitted, file_kind, in_range
+from ..resolve import admitted, in_range, pip_pick
 from ..ruleset import Rule
 from ..target import Target
 
@@ -102,9 +102,7 @@ class Context:
         has a file for the target (a wheel that loads, or an sdist). Conda packages and
         releases the snapshot does not know count as installable."""
         if dep.source == "pip":
-            for v in reversed(versions):
-                if file_kind(dep.name, v, self.target) is not None:
-                    return v
+            return pip_pick(dep.name, versions, self.target)
         return versions[-1]
 
     def written_name(self, dep: Dependency) -> str:

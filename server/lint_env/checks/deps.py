@@ -19,6 +19,7 @@ from ..resolve import (
     last_with_wheel,
     names_prerelease,
     nearest_with_wheel,
+    pip_pick,
     sdist_only_release,
     specifier,
     wheel_pythons,
@@ -249,20 +250,19 @@ def _wheel_of(rule: Rule, ctx: Context, dep: Dependency) -> Iterator[Finding]:
         severity = rule.severity
     else:
         severity = Severity.WARNING if rule.severity is Severity.ERROR else rule.severity
-    # the hint never points backwards: the nearest newer release with a wheel; the
-    # newest older one only when no newer release has one
-    new = ""
-    if newer is not None and _only_lower_bounds(dep.specifier):
-        new = f">={newer}"
-    elif newer is None and older is not None:
-        new = f"<={older}"
-    fixes: tuple[Fix, ...] = ()
     later = _wheel_on_newer_python(ctx, dep)
+    new = ""
     if later is not None:
         # only the oldest Pythons the project allows miss it: what users of the
         # newer ones get is said, and nothing is rewritten for them
         severity = Severity.WARNING if severity is Severity.ERROR else severity
-        new = ""
+    # the hint never points backwards: the nearest newer release with a wheel; the
+    # newest older one only when no newer release has one
+    elif newer is not None and _only_lower_bounds(dep.specifier):
+        new = f">={newer}"
+    elif newer is None and older is not None:
+        new = f"<={older}"
+    fixes: tuple[Fix, ...] = ()
     if new:
         fixes = (
             set_specifier(ctx.doc, dep, new, f"Change to {ctx.written_name(dep)}{new}", False),
@@ -310,14 +310,8 @@ def _wheel_on_newer_python(ctx: Context, dep: Dependency) -> tuple[str, Version]
         )
         if not versions:
             continue
-        kind = None
-        pick = versions[-1]
-        for v in reversed(versions):  # pip's pick: the newest with a file for the target
-            kind = file_kind(dep.name, v, target)
-            if kind is not None:
-                pick = v
-                break
-        if kind == "wheel":
+        pick = pip_pick(dep.name, versions, target)
+        if file_kind(dep.name, pick, target) == "wheel":
             return py, pick
     return None
 
@@ -400,10 +394,10 @@ def pairing(rule: Rule, ctx: Context) -> Iterator[Finding]:
         b_versions = _channel_versions(p, b) or ctx.versions(b, check_python=False)
         if not b_versions:
             continue
-        if "resolves" in p and b.source == "pip" and _pip_resolves(p, a_versions, ctx.versions(b)):
+        b_allowed = ctx.versions(b)  # for the target Python (requires-python filters)
+        if "resolves" in p and b.source == "pip" and _pip_resolves(p, a_versions, b_allowed):
             continue
-        # what pip installs for the target Python (requires-python filters releases)
-        b_pick = ctx.pick(b, ctx.versions(b) or b_versions)
+        b_pick = ctx.pick(b, b_allowed or b_versions)  # what pip installs
         if mode == "unpinned":
             # pip takes the newest release of an open b: fire when that one misses the row
             a_open = not a.specifier and not p.get("a_unpinned_too", False)

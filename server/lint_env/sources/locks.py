@@ -478,8 +478,7 @@ def installs(lock: Lock, target: Target) -> Installs:
     groups = frozenset(_encoded("group", r.dependency.name, "dev") for r in roots)
     default = installed_on(lock, lambda m: target.evaluate_marker_with(m, groups))
     seen = {id(p) for p in default}
-    extra: dict[int, list[str]] = {}
-    added: dict[int, LockedPackage] = {}
+    extra: dict[int, list[str]] = {}  # id() of a package only extras install -> labels
     for root in roots:
         for name in sorted(root.extras):
             active = groups | {_encoded("extra", root.dependency.name, name)}
@@ -492,9 +491,7 @@ def installs(lock: Lock, target: Target) -> Installs:
             for p in walked:
                 if id(p) not in seen:
                     extra.setdefault(id(p), []).append(label)
-                    added[id(p)] = p
-    order = {id(p): k for k, p in enumerate(lock.packages)}
-    packages = sorted([*default, *added.values()], key=lambda p: order[id(p)])
+    packages = [p for p in lock.packages if id(p) in seen or id(p) in extra]
     return Installs(packages, {k: _extras_label(v) for k, v in extra.items()})
 
 
