@@ -573,3 +573,31 @@ def test_a_fact_about_a_package_is_said_once_per_project(project):
     (root / "requirements.txt").unlink()
     out = json.loads(run_cli("check", root, "--format", "json").stdout)
     assert [Path(f["path"]).name for f in out if f["code"] == "AD004"] == ["nlp.ipynb"]
+
+
+def test_what_a_folder_shares_is_worked_out_per_folder_and_per_declaration(project):
+    """The engine keeps per run what every code file of a folder shares (its targets,
+    the declarations serving it, whether a rule's `when` holds for them): two folders
+    declaring different TensorFlows get different answers, and an edit of the
+    declarations in a long-lived engine (the editor's) changes the answer."""
+    root = project(
+        {
+            "new/requirements.txt": "tensorflow==2.16.1\n",
+            "new/train.py": "from keras.engine import topology\n",
+            "new/eval.py": "from keras.engine import topology\n",
+            "old/requirements.txt": "tensorflow==2.15.1\n",
+            "old/train.py": "from keras.engine import topology\n",
+        }
+    )
+    found = _check(root)
+    assert sorted((f.path.parent.name, f.path.name) for f in found if f.code == "KR005") == [
+        ("new", "eval.py"),
+        ("new", "train.py"),
+    ]
+    live = Project(root, Config())
+    code = root / "new" / "train.py"
+    assert [f.code for f in live.check_file(code)].count("KR005") == 1
+    live.set_overlay(root / "new" / "requirements.txt", "tensorflow==2.15.1\n")
+    assert "KR005" not in [f.code for f in live.check_file(code)]
+    live.set_overlay(root / "new" / "requirements.txt", "tensorflow==2.16.1\n")
+    assert [f.code for f in live.check_file(code)].count("KR005") == 1

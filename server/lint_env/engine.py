@@ -25,7 +25,7 @@ from .project_model import ProjectModel, ProjectView, build_model
 from .repeats import merge_repeats
 from .resolve import LOWEST_REQUIRES_PYTHON, declared_python, newer_pythons
 from .rule_memo import DependencyMemo
-from .ruleset import RuleSet, load_ruleset
+from .ruleset import Rule, RuleSet, load_ruleset
 from .sources import detect_kind, internal_problem, read_document
 from .suppress import is_suppressed
 from .target import Target
@@ -53,6 +53,9 @@ class Engine:
         # per path: the document and pieces of its last unverified check (verified_fixes)
         self._deferred: dict[Path, tuple[Document, list]] = {}
         self._names: NameIndex | None = None  # which rules can match which names
+        self._rule_lists: dict[tuple, list[tuple[Rule, bool]]] = {}  # see _rules_for
+        # project_documents per folder, for the model they were worked out on
+        self._serving: tuple[ProjectModel | None, dict[str, list[Document]]] = (None, {})
         # overlays (an editor's buffers): re-parse only what an edit can change; made
         # when the first overlay is set (a check of files on disk never needs it)
         self.reparser: Reparser | None = None
@@ -111,6 +114,10 @@ class Engine:
         self._docs[path] = (key, doc)
         return doc
 
+    def _resolved_document(self, path: Path) -> Document:
+        """:meth:`document` of a path known to be resolved (the walk's, an overlay's)."""
+        return self.document(path, resolved=True)
+
     def checked_document(self, path: Path) -> Document | None:
         """The document as last parsed (the text findings were computed on), without
         looking at the disk again; None when it was never read."""
@@ -148,7 +155,7 @@ class Engine:
         if self._model is None:
             files = list(self._walked())
             files += [p for p in self._overlays if p not in self._walk_set and self._inside(p)]
-            self._model = build_model(self.root, files, self.document)
+            self._model = build_model(self.root, files, self._resolved_document)
             self._model_paths = frozenset(self._model.code_files)
             self._view = None
         return self._model
@@ -164,7 +171,7 @@ class Engine:
         """The model with the project's code documents, for rules said once per project."""
         model = self.project_model()
         if self._view is None:
-            self._view = ProjectView(model, self.document, self._focus)
+            self._view = ProjectView(model, self._resolved_document, self._focus)
         return self._view
 
     def project_documents(self, path: Path | None = None) -> list[Document]:
@@ -173,11 +180,17 @@ class Engine:
         if path is None:
             return [d.doc for d in model.declarations]
         folder = str(path.parent)
-        return [
-            d.doc
-            for d in model.declarations
-            if folder == d.scope or folder.startswith(d.scope.rstrip(os.sep) + os.sep)
-        ]
+        memo = self._serving
+        if memo[0] is not model:  # a new model (a file changed): new answers
+            memo = self._serving = (model, {})
+        got = memo[1].get(folder)
+        if got is None:
+            got = memo[1][folder] = [
+                d.doc
+                for d in model.declarations
+                if folder == d.scope or folder.startswith(d.scope.rstrip(os.sep) + os.sep)
+            ]
+        return list(got)
 
     def local_modules(self) -> frozenset[str]:
         return self.project_model().first_party
@@ -186,6 +199,13 @@ class Engine:
         """The targets a document is judged for: each platform with the document's
         Python, why, and (judged on the lowest Python of a range) the range's newer
         minors."""
+        # A code file names neither a Python nor a platform: its targets are its
+        # folder's (the declarations serving it), the same for every file there.
+        memo_key = str(doc.path.parent) if doc.kind in _CODE_KINDS and not doc.python else None
+        if memo_key is not None:
+            hit = self._folder_targets.get(memo_key)
+            if hit is not None:
+                return hit
         py, note, source = self._python_source(doc)
         newer: tuple[str, ...] = ()
         if note == LOWEST_REQUIRES_PYTHON and source is not None and source.python:
@@ -198,6 +218,8 @@ class Engine:
             if target is None:  # one object per target: caches keyed by it hit by identity
                 target = made[key] = Target(platform, py, note, newer)
             out.append(target)
+        if memo_key is not None:
+            self._folder_targets[memo_key] = out
         return out
 
     def _python_source(self, doc: Document) -> tuple[str | None, str | None, Document | None]:
@@ -315,6 +337,9 @@ class Engine:
         return real
 
     def _new_run(self) -> None:
+        from .snapshot import reload_if_changed
+
+        reload_if_changed()  # `lint-env update` ran while the editor's server was up
         # path -> its real path (discovery's, or resolved); per run: symlinks may change
         self._real: dict[Path, Path] = {}
         self._mac_files: dict[Path, list[Path]] = {}  # folder -> files named for macOS
@@ -323,6 +348,7 @@ class Engine:
         self._scc: dict[Path, int] = {}
         self._scc_min: dict[int, Path] = {}  # component -> its first file (by path)
         self._run_docs: dict[Path, Document] = {}  # included files, read once per run
+        self._folder_targets: dict[str, list[Target]] = {}  # _targets of code files
 
     def _included(self, path: Path) -> Document:
         doc = self._run_docs.get(path)
@@ -510,9 +536,6 @@ class Engine:
         ``verify=False`` (the editor, on every keystroke) leaves the fixes unverified:
         the findings are the same but for their fixes, and :meth:`verified_fixes` gives
         the verified findings later (when a quick fix is asked for)."""
-        from .snapshot import reload_if_changed
-
-        reload_if_changed()  # `lint-env update` ran while the editor's server was up
         self._dep_memo.begin()
         self._deferred.pop(doc.path, None)
         try:
@@ -587,26 +610,21 @@ class Engine:
                         names_here.update(map(_NAME, ctx.env))
                     ctx.named = self._name_index().relevant(names_here)
                 pip_ctx = _pip_section(ctx)
+                always = self._name_index().always
+                per_file = bool(self.config.per_file_ignores)
                 found: list[Finding] = []
-                for rule in self.rules:
-                    if rule.kind in ("problem", "runtime", "summary"):
-                        continue
+                for rule, own in self._rules_for(target.platform, d):
                     if (
                         ctx.named is not None
                         and rule.kind in NAMED_KINDS
                         and rule.code not in ctx.named
-                        and rule.code not in self._name_index().always
+                        and rule.code not in always
                     ):
                         continue
-                    if self._applies(rule, target.platform, d):
-                        use = ctx
-                    elif pip_ctx is not None and rule.applies(target.platform, Kind.REQUIREMENTS):
-                        use = pip_ctx  # a requirements rule judges the pip: section
-                    else:
+                    use = ctx if own else pip_ctx  # a requirements rule judges pip:
+                    if use is None:
                         continue
-                    if not self.config.enabled(rule.code, d.path):
-                        continue
-                    if rule.opt_in and not self.config.selects_explicitly(rule.code):
+                    if per_file and not self.config.enabled(rule.code, d.path):
                         continue
                     if names is not None and not rule_mentions(rule, names):
                         continue
@@ -677,6 +695,31 @@ class Engine:
             )
             found = [f for f in found if id(f) not in taken] + [summary]
         return found
+
+    def _rules_for(self, platform: str, doc: Document) -> list[tuple[Rule, bool]]:
+        """The rules a check of ``doc`` on ``platform`` runs, before the per-document
+        filters (names, per-file ignores): those that apply to its kind (True) and, for a
+        conda file, the requirements rules that judge its ``pip:`` section (False).
+        Neither the rules nor the configuration change while an engine lives, so this is
+        worked out once per platform and kind instead of for every rule of every file."""
+        notebook_deps = doc.kind is Kind.NOTEBOOK and bool(doc.dependencies)
+        key = (platform, doc.kind, notebook_deps)
+        got = self._rule_lists.get(key)
+        if got is None:
+            got = []
+            for rule in self.rules:
+                if rule.kind in ("problem", "runtime", "summary"):
+                    continue
+                if not self.config.enabled(rule.code):
+                    continue
+                if rule.opt_in and not self.config.selects_explicitly(rule.code):
+                    continue
+                if self._applies(rule, platform, doc):
+                    got.append((rule, True))
+                elif doc.kind is Kind.CONDA and rule.applies(platform, Kind.REQUIREMENTS):
+                    got.append((rule, False))
+            self._rule_lists[key] = got
+        return got
 
     def _name_index(self) -> NameIndex:
         if self._names is None:

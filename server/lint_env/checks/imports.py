@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..lazy_re import LazyPattern
@@ -18,9 +18,26 @@ def _live(ctx_or_doc) -> list[Import]:
 
 
 def _when(ctx: Context, when: dict[str, str] | None) -> bool:
-    """True when any `package = spec` of ``when`` holds for the declared dependencies."""
+    """True when any `package = spec` of ``when`` holds for the declared dependencies.
+
+    The answer depends on the project's declarations for the target (and a file's own
+    constraints, which code files seldom have): the files of a folder share it, so it
+    is kept in the project view, with the objects it was worked out from."""
     if not when:
         return True
+    view = ctx.project
+    key = ("when", id(when), ctx.target)
+    if view is not None and not ctx.constraints:
+        hit = view.memo.get(key)
+        if hit is not None and hit[0] is when and hit[1] is ctx.project_env:
+            return hit[2]
+    found = _when_holds(ctx, when)
+    if view is not None and not ctx.constraints:
+        view.memo[key] = (when, ctx.project_env, found)
+    return found
+
+
+def _when_holds(ctx: Context, when: dict[str, str]) -> bool:
     for package, spec in when.items():
         for dep in ctx.find([package], ctx.project_env):
             versions = ctx.versions(dep)
@@ -392,12 +409,26 @@ def _line_of(doc, imp: Import) -> Callable[[], str]:
     return lambda: doc.line_text(imp.span)
 
 
+def _tops(modules: Iterable[str]) -> frozenset[str]:
+    """The top-level names of dotted module prefixes: an import can only use a prefix
+    (see :func:`_uses`) when its own top-level name is the prefix's."""
+    return frozenset(m.split(".", 1)[0] for m in modules)
+
+
+def _live_under(ctx: Context, modules: Iterable[str]) -> list[Import]:
+    """The document's live imports whose top-level name is one of ``modules``'."""
+    tops = _tops(modules)
+    return [i for i in _live(ctx) if i.top in tops]
+
+
 def mix(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
-    if not _when(ctx, p.get("when")):
+    # the imports first: most files import neither, and then no `when` is evaluated
+    candidates = _live_under(ctx, (p["a"], p["b"]))
+    a_imps = [i for i in candidates if _uses(i, _line_of(ctx.doc, i), p["a"])]
+    b_imps = [i for i in candidates if _uses(i, _line_of(ctx.doc, i), p["b"])]
+    if not a_imps or not b_imps or not _when(ctx, p.get("when")):
         return
-    a_imps = [i for i in _live(ctx) if _uses(i, _line_of(ctx.doc, i), p["a"])]
-    b_imps = [i for i in _live(ctx) if _uses(i, _line_of(ctx.doc, i), p["b"])]
     # `import tensorflow.keras` also "uses" tensorflow; a and b are told apart by the longer one
     if p["a"].startswith(p["b"] + "."):
         b_imps = [i for i in b_imps if i not in a_imps]
@@ -418,12 +449,18 @@ def mix(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 def forbidden_import(rule: Rule, ctx: Context) -> Iterator[Finding]:
     p = rule.params
+    project = p.get("scope") == "project" and ctx.project is not None
+    # a file's own imports first: most import none of the modules, and then no `when`
+    # is evaluated
+    candidates = [] if project else _live_under(ctx, p["modules"])
+    if not project and not candidates:
+        return
     if not _when(ctx, p.get("when")) or (p.get("unless") and _when(ctx, p["unless"])):
         return
-    if p.get("scope") == "project" and ctx.project is not None:
+    if project:
         yield from _project_fact(rule, ctx)
         return
-    for imp in _live(ctx):
+    for imp in candidates:
         line = _line_of(ctx.doc, imp)
         for prefix in p["modules"]:
             if _uses(imp, line, prefix):
@@ -440,7 +477,7 @@ def _fact_places(rule: Rule, ctx: Context) -> list:
     if places is None:
         places = []
         model = view.model
-        tops = {m.split(".", 1)[0] for m in rule.params["modules"]}
+        tops = _tops(rule.params["modules"])
         for doc in view.code_documents():
             in_package = not model.is_script_folder(doc.path.parent)
             for imp in _live_doc(doc):
