@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ..lazy_re import LazyPattern
@@ -415,10 +416,19 @@ def _tops(modules: Iterable[str]) -> frozenset[str]:
     return frozenset(m.split(".", 1)[0] for m in modules)
 
 
-def _live_under(ctx: Context, modules: Iterable[str]) -> list[Import]:
-    """The document's live imports whose top-level name is one of ``modules``'."""
-    tops = _tops(modules)
-    return [i for i in _live(ctx) if i.top in tops]
+def _live_under(ctx: Context, modules: Sequence[str]) -> list[Import]:
+    """The document's live imports that may use one of ``modules`` (dotted prefixes):
+    :func:`_uses` is true only for an import of a prefix, of a module under it, or of
+    the prefix's parent (``from keras import engine``), so any other import is left
+    out with one set look-up and one ``startswith``."""
+    exact, under = _near(tuple(modules))
+    return [i for i in _live(ctx) if i.module in exact or i.module.startswith(under)]
+
+
+@functools.lru_cache(maxsize=256)
+def _near(modules: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    exact = {*modules, *(m.rpartition(".")[0] for m in modules if "." in m)}
+    return frozenset(exact), tuple(m + "." for m in modules)
 
 
 def mix(rule: Rule, ctx: Context) -> Iterator[Finding]:
