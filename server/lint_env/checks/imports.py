@@ -26,15 +26,15 @@ def _when(ctx: Context, when: dict[str, str] | None) -> bool:
     is kept in the project view, with the objects it was worked out from."""
     if not when:
         return True
-    view = ctx.project
+    memo = ctx.project.memo if ctx.project is not None and not ctx.constraints else None
+    if memo is None:
+        return _when_holds(ctx, when)
     key = ("when", id(when), ctx.target)
-    if view is not None and not ctx.constraints:
-        hit = view.memo.get(key)
-        if hit is not None and hit[0] is when and hit[1] is ctx.project_env:
-            return hit[2]
+    hit = memo.get(key)
+    if hit is not None and hit[0] is when and hit[1] is ctx.project_env:
+        return hit[2]
     found = _when_holds(ctx, when)
-    if view is not None and not ctx.constraints:
-        view.memo[key] = (when, ctx.project_env, found)
+    memo[key] = (when, ctx.project_env, found)
     return found
 
 
@@ -227,7 +227,7 @@ def _fact_modules(ctx: Context) -> frozenset[str]:
         for rule in load_ruleset().of_kind("import"):
             project = rule.params.get("scope") == "project"
             if project and ctx.config_enabled(rule.code) and _fact_places(rule, ctx):
-                mods |= {m.split(".", 1)[0] for m in rule.params["modules"]}
+                mods |= _tops(rule.params["modules"])
         hit = frozenset(mods)
         view.memo[key] = hit
     return hit  # type: ignore[return-value]
